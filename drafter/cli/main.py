@@ -1,0 +1,72 @@
+"""Assembles the ``drafter`` command from one module per command.
+
+Each command module defines ``register(app)``; the library raises
+:class:`~drafter.errors.DrafterError` for user mistakes, which :func:`main`
+prints as one ``Error:`` line and exit status 2 (``--debug`` shows the
+traceback). Other exceptions are bugs and keep their traceback.
+"""
+
+from __future__ import annotations
+
+import importlib
+import os
+import sys
+
+import typer
+
+from ..errors import EXIT_BAD_INPUT, DrafterError
+
+COMMAND_MODULES = ("ingest", "corpus", "search", "write", "check", "prompts", "eval")
+"""Modules of :mod:`drafter.cli` that add commands, in help order."""
+
+app = typer.Typer(
+    name="drafter",
+    help="Draft Chinese work reports from this period's figures, in the voice of past reports; every number checked.",
+    no_args_is_help=True,
+    pretty_exceptions_enable=False,
+    add_completion=False,
+)
+
+
+@app.callback()
+def _root(
+    debug: bool = typer.Option(False, "--debug", help="Show tracebacks for errors."),
+) -> None:
+    if debug:
+        os.environ["DRAFTER_DEBUG"] = "1"
+
+
+for _name in COMMAND_MODULES:
+    try:
+        _mod = importlib.import_module(f"drafter.cli.{_name}")
+    except ModuleNotFoundError as _exc:  # a command module not written yet
+        if _exc.name != f"drafter.cli.{_name}":
+            raise
+        continue
+    _mod.register(app)
+
+
+def main() -> None:
+    """Console entry point: run the app, turning DrafterError into exit 2."""
+    try:
+        app(standalone_mode=False)
+    except DrafterError as exc:
+        if os.environ.get("DRAFTER_DEBUG"):
+            raise
+        typer.secho(f"Error: {exc}", err=True, fg=typer.colors.RED)
+        sys.exit(EXIT_BAD_INPUT)
+    except typer.Exit as exc:
+        sys.exit(exc.exit_code)
+    except typer.Abort:
+        typer.echo("Aborted.", err=True)
+        sys.exit(130)
+    except KeyboardInterrupt:
+        typer.echo("Interrupted.", err=True)
+        sys.exit(130)
+    except Exception as exc:  # click usage errors
+        import click
+
+        if isinstance(exc, click.ClickException):
+            exc.show()
+            sys.exit(EXIT_BAD_INPUT)
+        raise
