@@ -131,6 +131,8 @@ def parse_value(raw: Any, unit: str | None, where: str) -> tuple[Decimal, str | 
     if isinstance(raw, int):
         return Decimal(raw), None, str(raw)
     if isinstance(raw, float):
+        if raw != raw or raw in (float("inf"), float("-inf")):
+            raise InputError(f"{where}: value '{raw}' is not a finite number.")
         text = repr(raw)
         if "e" in text or "E" in text:
             text = format(Decimal(text), "f")

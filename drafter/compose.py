@@ -1,0 +1,191 @@
+"""Numbers by construction: the engine writes every clause that carries a figure.
+
+Measured on the embedded models (shared/notes/number-strategies.md): prompting
+alone put every figure right in at most 3 of 18 runs, and slots or grammars
+broke the prose. So in the ``compose`` strategy the model never types a
+number. Drafter
+
+1. groups the section's figures and facts by topic (``drafter/data/topics.yaml``),
+2. writes each figure clause itself from the figure — its name, then its value
+   and unit exactly as given (``新建改造农村公路4.5公里``; a noun name gets a
+   verb: ``脱贫户人均纯收入达到15200元``) — and lists them in the genre's
+   enumeration (一是……；二是……。),
+3. asks the model only for the numeral-free text around them (lead-ins, an
+   introduction, problems, plans) as JSON, and
+4. drops every sentence of model text that still contains a quantity or a
+   placeholder (found by :func:`drafter.quantities.extract_quantities`), so no
+   number can enter the draft except through a figure clause.
+"""
+
+from __future__ import annotations
+
+import functools
+import json
+import re
+from dataclasses import dataclass, field
+from importlib import resources
+
+import yaml
+
+from .figures import Fact, Figure
+from .script import to_simplified
+
+CN_ORDINALS = "一二三四五六七八九十"
+"""Ordinals for 一是…十是 and （一）…（十） enumerations."""
+
+
+def ordinal(n: int) -> str:
+    """Chinese ordinal numeral for 1…99 (一, 十一, 二十三)."""
+    if n <= 10:
+        return CN_ORDINALS[n - 1]
+    tens, ones = divmod(n, 10)
+    return ("" if tens == 1 else CN_ORDINALS[tens - 1]) + "十" + (CN_ORDINALS[ones - 1] if ones else "")
+
+
+@functools.lru_cache(maxsize=1)
+def topics() -> list[dict]:
+    """The topic lexicon: ``[{"heading": str, "keywords": [str]}]``; the last is the catch-all."""
+    return yaml.safe_load(resources.files("drafter.data").joinpath("topics.yaml").read_text(encoding="utf-8"))
+
+
+def topic_of(text: str) -> int:
+    """Index of the first topic whose keyword occurs in ``text`` (simplified); the last topic otherwise."""
+    t = to_simplified(text)
+    for i, topic in enumerate(topics()):
+        if any(k in t for k in topic.get("keywords", [])):
+            return i
+    return len(topics()) - 1
+
+
+@functools.lru_cache(maxsize=1)
+def _posseg():
+    import logging
+
+    import jieba
+    import jieba.posseg as pseg
+
+    jieba.setLogLevel(logging.WARNING)
+    return pseg
+
+
+_VERB_ENDINGS = ("增长", "增加", "提高", "下降", "减少", "提升", "降低", "增收")
+
+
+def starts_with_verb(name: str) -> bool:
+    """True when a figure name reads as an action (新建…, 开展…), per jieba's POS tag of its first word."""
+    words = list(_posseg().cut(to_simplified(name)))
+    return bool(words) and words[0].flag.startswith("v")
+
+
+def figure_clause(fig: Figure, kind: str = "work") -> str:
+    """The clause that carries one figure, in simplified script.
+
+    ``新建改造农村公路`` + 4.5公里 → ``新建改造农村公路4.5公里``;
+    ``脱贫户人均纯收入`` + 15200元 → ``脱贫户人均纯收入达到15200元``;
+    ``村集体经济收入增长`` + 8.5% → ``村集体经济收入增长8.5%``.
+    In ``next_steps`` an action is planned (``计划新建…``) and a level aimed at (``力争…达到``).
+    """
+    name = to_simplified(fig.name).strip()
+    value = fig.render()
+    if name.endswith(_VERB_ENDINGS) or fig.unit in ("个百分点", "個百分點"):
+        clause = f"{name}{value}"
+        return f"力争{clause}" if kind == "next_steps" else clause
+    if starts_with_verb(name):
+        return f"计划{name}{value}" if kind == "next_steps" else f"{name}{value}"
+    return f"力争{name}达到{value}" if kind == "next_steps" else f"{name}达到{value}"
+
+
+def fact_clause(fact: Fact) -> str:
+    """A fact as an enumeration item (simplified, without final punctuation)."""
+    return to_simplified(fact.text).strip().rstrip("。；;，,")
+
+
+@dataclass
+class Group:
+    """One （一）… subsection of a section: a heading and its items."""
+
+    heading: str
+    figures: list[Figure] = field(default_factory=list)
+    facts: list[Fact] = field(default_factory=list)
+
+    def items(self, kind: str = "work") -> list[str]:
+        """Clauses of this group: figure clauses, then facts."""
+        return [figure_clause(f, kind) for f in self.figures] + [fact_clause(f) for f in self.facts]
+
+    def outline(self) -> list[str]:
+        """What the model is told about the group: figure names (no values) and facts."""
+        return [to_simplified(f.name) for f in self.figures] + [fact_clause(f) for f in self.facts]
+
+
+def group_by_topic(figures: list[Figure], facts: list[Fact]) -> list[Group]:
+    """Group figures and facts by topic, in lexicon order; empty topics are left out."""
+    groups: dict[int, Group] = {}
+    for fig in figures:
+        i = topic_of(fig.name)
+        groups.setdefault(i, Group(topics()[i]["heading"])).figures.append(fig)
+    for fact in facts:
+        i = topic_of(fact.text)
+        groups.setdefault(i, Group(topics()[i]["heading"])).facts.append(fact)
+    return [groups[i] for i in sorted(groups)]
+
+
+def enumerate_items(items: list[str]) -> str:
+    """``一是A；二是B；三是C。`` (a single item is written as ``A。``)."""
+    if not items:
+        return ""
+    if len(items) == 1:
+        return items[0] + "。"
+    return "；".join(f"{ordinal(i)}是{it}" for i, it in enumerate(items, 1)) + "。"
+
+
+_SENT = re.compile(r"[^。！？；!?;]*[。！？；!?;]?")
+_DIGIT = re.compile(r"[0-9０-９]")
+_MD = re.compile(r"^\s*(#+|[-*>]|\d+[.、)]|（[一二三四五六七八九十]+）|[一二三四五六七八九十]+、)\s*")
+
+
+def clean_model_text(text: str, max_sentences: int | None = None) -> tuple[str, list[str]]:
+    """Keep only numeral-free sentences of model-written text.
+
+    Removes Markdown/list markers and chat artefacts, then drops each sentence
+    containing a digit, a quantity or a placeholder (model text carries no
+    numbers in this strategy, so a year or a date is dropped too).
+
+    Returns:
+        ``(clean_text, dropped_sentences)``; clean text ends with 。 when non-empty.
+    """
+    from .quantities import extract_quantities
+
+    text = to_simplified(str(text or "")).replace("\n", "")
+    text = _MD.sub("", text).replace("**", "").replace("`", "").strip()
+    kept: list[str] = []
+    dropped: list[str] = []
+    for sent in _SENT.findall(text):
+        s = sent.strip()
+        if not s:
+            continue
+        if _DIGIT.search(s) or extract_quantities(s):
+            dropped.append(s)
+            continue
+        kept.append(s)
+    if max_sentences is not None:
+        kept = kept[:max_sentences]
+    out = "".join(kept)
+    if out and out[-1] not in "。！？":
+        out = out.rstrip("；;，,") + "。"
+    return out, dropped
+
+
+def parse_json_reply(text: str) -> dict | None:
+    """Parse a model's JSON object reply, tolerating code fences and text around it; None if impossible."""
+    t = text.strip()
+    t = re.sub(r"^```(?:json)?\s*|\s*```$", "", t)
+    for candidate in (t, t[t.find("{") : t.rfind("}") + 1] if "{" in t and "}" in t else ""):
+        if not candidate:
+            continue
+        try:
+            data = json.loads(candidate)
+        except json.JSONDecodeError:
+            continue
+        if isinstance(data, dict):
+            return data
+    return None

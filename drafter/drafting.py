@@ -1,0 +1,468 @@
+"""The drafting engine: one section at a time — retrieve, prompt, generate, check, repair.
+
+Number strategies (``strategy=``; the eval harness compares them):
+
+``compose`` (default)
+    Numbers by construction (see :mod:`drafter.compose`): Drafter writes every
+    figure clause; the model writes only numeral-free text around them.
+``free``
+    Passages with their numbers + the figures + "use only these numbers" (S0 of
+    shared/notes/number-strategies.md). Prompting alone.
+``masked``
+    As ``free`` with every quantity in the passages masked (××): the style
+    stays, the stale figures go (S1).
+``slots``
+    Masked passages and figures given as markers 【1】…【n】 that Drafter fills
+    with the exact figure text after generation, so the model never types a figure (S2).
+``grammar``
+    As ``slots``, plus a llama.cpp grammar forbidding digits outside markers
+    (embedded server only; S4a).
+
+Every strategy ends with the number guard (:func:`drafter.check.check_draft`);
+the prose strategies send findings back for ``repair_rounds`` rounds; what still
+fails is marked in the output (〔待核：…〕) and makes the draft not ``ok``.
+"""
+
+from __future__ import annotations
+
+import re
+import time
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+from . import compose as cp
+from .errors import InputError, ModelError, PromptError
+from .figures import Fact, Figure, FigureSet
+from .findings import CheckResult
+from .kinds import label
+from .prompts import Prompt, PromptLibrary
+from .script import to_simplified, to_traditional
+from .tokens import count_tokens
+
+STRATEGIES = {
+    "compose": "Drafter writes every figure clause; the model writes numeral-free text (default).",
+    "free": "Passages with numbers + figures; prompting only.",
+    "masked": "Passages with numbers masked + figures.",
+    "slots": "Masked passages; figures as markers 【n】 filled by Drafter after generation.",
+    "grammar": "As slots, with a llama.cpp grammar forbidding digits outside markers (embedded server only).",
+}
+"""Named number strategies."""
+
+SLOT_RE = re.compile(r"[【\[]\s*(\d{1,2})\s*[】\]]")
+GRAMMAR_NO_DIGITS = 'root ::= (char | slot)+\nchar ::= [^0-9０-９【】\\[\\]]\nslot ::= "【" [1-9] [0-9]? "】"\n'
+"""GBNF grammar: any text without digits, except inside 【n】 slot markers."""
+
+
+@dataclass(frozen=True)
+class Source:
+    """A passage a section drew on."""
+
+    report: str
+    section_path: list[str]
+    chunk_id: str
+    score: float
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"report": self.report, "section_path": self.section_path, "chunk_id": self.chunk_id, "score": round(self.score, 6)}
+
+
+@dataclass
+class SectionDraft:
+    """One drafted section.
+
+    Attributes:
+        kind: section kind; heading: e.g. ``一、工作开展情况`` (``""`` for the opening).
+        body: section text (simplified), without the heading.
+        figures: the figures this section had to carry; facts: its facts.
+        sources: passages shown to the model; check: the number guard's result.
+        strategy, prompt, prompt_sha256: how it was made.
+        messages: the prompt as sent (first round); replies: raw model replies.
+        dropped: model sentences removed because they carried numbers.
+        passages_used: how many retrieved passages fit the prompt's token budget.
+        latency: seconds in model calls; prompt_tokens/completion_tokens: usage.
+    """
+
+    kind: str
+    heading: str
+    body: str
+    figures: list[Figure] = field(default_factory=list)
+    facts: list[Fact] = field(default_factory=list)
+    sources: list[Source] = field(default_factory=list)
+    check: CheckResult = field(default_factory=CheckResult)
+    strategy: str = "compose"
+    prompt: str = ""
+    prompt_sha256: str = ""
+    messages: list[dict[str, str]] = field(default_factory=list)
+    replies: list[str] = field(default_factory=list)
+    dropped: list[str] = field(default_factory=list)
+    latency: float = 0.0
+    prompt_tokens: int = 0
+    completion_tokens: int = 0
+    repair_rounds: int = 0
+    passages_used: int = 0
+
+    def marked_body(self) -> str:
+        """Body with each remaining finding marked inline (〔待核：…〕) and missing figures listed."""
+        body = self.body
+        for f in sorted((f for f in self.check.findings if f.start >= 0), key=lambda f: -f.start):
+            body = body[: f.start] + f"〔待核：{body[f.start:f.end]}〕" + body[f.end :]
+        missing = [f for f in self.check.findings if f.start < 0]
+        if missing:
+            body += "\n\n" + "\n".join(f"> 〔待核〕{f.explanation or f.figure}" for f in missing)
+        return body
+
+
+@dataclass
+class Draft:
+    """A drafted report (or single section).
+
+    Attributes:
+        title: report title; sections: in order; script: output script.
+    """
+
+    title: str
+    sections: list[SectionDraft]
+    script: str = "simplified"
+    with_title: bool = True
+
+    @property
+    def ok(self) -> bool:
+        """True when every section's check is clean."""
+        return all(s.check.ok for s in self.sections)
+
+    @property
+    def check(self) -> CheckResult:
+        """All sections' findings and figure statuses together."""
+        out = CheckResult()
+        for s in self.sections:
+            out.findings.extend(s.check.findings)
+            out.figures.extend(s.check.figures)
+            out.notes.extend(s.check.notes)
+        return out
+
+    @property
+    def sources(self) -> list[Source]:
+        """Distinct passages drawn on, in order of use."""
+        seen: dict[str, Source] = {}
+        for s in self.sections:
+            for src in s.sources:
+                seen.setdefault(src.chunk_id, src)
+        return list(seen.values())
+
+    def _convert(self, text: str) -> str:
+        return to_traditional(text) if self.script == "traditional" else text
+
+    def markdown(self, marked: bool = True) -> str:
+        """The draft as Markdown: ``# title``, ``## 一、…`` headings, findings marked."""
+        parts = [f"# {self.title}"] if self.with_title else []
+        for s in self.sections:
+            if s.heading:
+                parts.append(f"## {s.heading}")
+            parts.append(s.marked_body() if marked else s.body)
+        return self._convert("\n\n".join(p for p in parts if p)) + "\n"
+
+    @property
+    def text(self) -> str:
+        """Plain text of the draft (headings as lines, no Markdown marks, no finding marks)."""
+        parts = [self.title] if self.with_title else []
+        for s in self.sections:
+            parts.extend([s.heading, s.body])
+        return self._convert("\n\n".join(p for p in parts if p)) + "\n"
+
+    def to_dict(self) -> dict[str, Any]:
+        """JSON form: title, text, ok, sections (kind, heading, text, sources, check), sources, check."""
+        return {
+            "title": self._convert(self.title),
+            "text": self.text,
+            "ok": self.ok,
+            "script": self.script,
+            "sections": [
+                {
+                    "kind": s.kind, "heading": self._convert(s.heading), "text": self._convert(s.body),
+                    "strategy": s.strategy, "prompt": s.prompt, "sources": [x.to_dict() for x in s.sources],
+                    "check": s.check.to_dict(), "latency": round(s.latency, 3),
+                    "tokens": {"prompt": s.prompt_tokens, "completion": s.completion_tokens},
+                }
+                for s in self.sections
+            ],
+            "sources": [x.to_dict() for x in self.sources],
+            "check": self.check.to_dict(),
+        }
+
+
+def mask_numbers(text: str, mask: str = "××") -> str:
+    """Replace every quantity and placeholder in ``text`` with ``mask`` (the style stays, the figures go)."""
+    from .quantities import extract_quantities
+
+    out = text
+    for q in sorted(extract_quantities(text), key=lambda q: -q.start):
+        out = out[: q.start] + mask + out[q.end :]
+    return out
+
+
+def fill_slots(text: str, figures: Sequence[Figure]) -> str:
+    """Replace 【n】 markers by the n-th figure's text; a unit written again after a marker is dropped."""
+
+    def repl(m: re.Match) -> str:
+        i = int(m.group(1))
+        if 1 <= i <= len(figures):
+            return "\x00" + str(i) + "\x00"
+        return m.group(0)
+
+    text = SLOT_RE.sub(repl, text)
+    for i, fig in enumerate(figures, 1):
+        token = f"\x00{i}\x00"
+        if fig.unit:
+            text = text.replace(token + fig.unit, token)
+        text = text.replace(token, fig.render())
+    return text
+
+
+def _clean_prose(text: str) -> str:
+    lines = [ln.strip() for ln in text.strip().splitlines()]
+    lines = [re.sub(r"^(#+\s*|[-*]\s+)", "", ln).replace("**", "") for ln in lines if ln]
+    lines = [ln for ln in lines if not re.match(r"^(一、)?工作开展情况$|^好的|^以下是", ln)]
+    return "\n\n".join(lines)
+
+
+Retrieve = Callable[[str, Sequence[Figure], Sequence[Fact]], list[Any]]
+"""``retrieve(kind, figures, facts) -> list[Hit]``: passages for one section."""
+
+_SCHEMAS: dict[str, dict] = {
+    "opening": {"type": "object", "properties": {"text": {"type": "string", "maxLength": 200}}, "required": ["text"]},
+    "closing": {"type": "object", "properties": {"text": {"type": "string", "maxLength": 120}}, "required": ["text"]},
+}
+
+
+def _schema(kind: str, n: int) -> dict:
+    if kind == "work":
+        return {"type": "object", "properties": {
+            "intro": {"type": "string", "maxLength": 90},
+            "leads": {"type": "array", "items": {"type": "string", "maxLength": 80}, "minItems": n, "maxItems": n}},
+            "required": ["intro", "leads"]}
+    if kind in ("problems", "next_steps"):
+        item = {"type": "object", "properties": {"heading": {"type": "string", "maxLength": 24}, "text": {"type": "string", "maxLength": 110}},
+                "required": ["heading", "text"]}
+        return {"type": "object", "properties": {"items": {"type": "array", "items": item, "minItems": n, "maxItems": n}}, "required": ["items"]}
+    return _SCHEMAS.get(kind, _SCHEMAS["opening"])
+
+
+class Engine:
+    """Drafts sections with one LLM client.
+
+    Args:
+        llm: a :class:`drafter.llm.LLMClient`.
+        prompts: the prompt library.
+        retrieve: passages for a section (see :data:`Retrieve`), or None for none.
+        strategy: one of :data:`STRATEGIES`.
+        temperature: sampling temperature; repair_rounds: bound on repair rounds.
+        schema_ok: the backend honours ``response_format`` JSON schemas (llama.cpp server).
+        grammar_ok: the backend honours GBNF grammars (llama.cpp server).
+        variant: prompt variant suffix (``work-{variant}``), or None.
+        on_event: ``on_event(name, payload)`` for progress/streaming (``section_start``, ``token``, ``section_done``).
+
+    Raises:
+        InputError: unknown strategy, or ``grammar`` on a backend without grammars.
+    """
+
+    def __init__(self, llm: Any, prompts: PromptLibrary, retrieve: Retrieve | None = None, strategy: str = "compose",
+                 temperature: float = 0.3, repair_rounds: int = 1, schema_ok: bool = True, grammar_ok: bool = False,
+                 variant: str | None = None, on_event: Callable[[str, Any], None] | None = None,
+                 passages: int = 4) -> None:
+        if strategy not in STRATEGIES:
+            raise InputError(f"Unknown number strategy '{strategy}'; use one of {', '.join(STRATEGIES)}.")
+        if strategy == "grammar" and not grammar_ok:
+            raise InputError("The 'grammar' strategy needs the embedded llama.cpp server (no --base-url).")
+        self.llm, self.prompts, self.retrieve = llm, prompts, retrieve
+        self.strategy, self.temperature, self.repair_rounds = strategy, temperature, repair_rounds
+        self.schema_ok, self.grammar_ok, self.variant = schema_ok, grammar_ok, variant
+        self.on_event = on_event or (lambda name, payload: None)
+        self.passages = passages
+
+    # -- helpers -------------------------------------------------------------
+    def _prompt(self, kind: str) -> Prompt:
+        prose = self.strategy != "compose" and kind in ("work", "opening")
+        base = f"{kind}-prose" if prose else kind
+        if self.variant:
+            for name in (f"{base}-{self.variant}", f"{kind}-{self.variant}"):
+                if name in self.prompts.prompts and self.prompts.prompts[name].meta.section == kind:
+                    return self.prompts.prompts[name]
+            raise PromptError(f"No prompt variant '{self.variant}' for the section kind '{kind}' (looked for '{base}-{self.variant}').")
+        if base in self.prompts.prompts:
+            return self.prompts.prompts[base]
+        return self.prompts.for_section(kind)
+
+    def _fit(self, prompt: Prompt, values: dict[str, Any], passages: list[dict]) -> tuple[list[dict], list[dict]]:
+        """Render, dropping the lowest-ranked passages until the prompt fits its budget."""
+        passages = list(passages)
+        while True:
+            msgs = prompt.render(**values, passages=passages)
+            used = sum(count_tokens(m["content"]) for m in msgs)
+            if used <= prompt.meta.budget.context:
+                return msgs, passages
+            if not passages:
+                raise PromptError(
+                    f"{prompt.path}: the figures and facts alone take {used} tokens, over the prompt's budget of "
+                    f"{prompt.meta.budget.context}; raise budget.context or split the section."
+                )
+            passages.pop()
+
+    def _call(self, sec: SectionDraft, msgs: list[dict], max_tokens: int, json_schema: dict | None = None,
+              grammar: str | None = None) -> str:
+        rf = None
+        if json_schema is not None:
+            rf = {"type": "json_object", "schema": json_schema} if self.schema_ok else {"type": "json_object"}
+        stream = (lambda t: self.on_event("token", t)) if json_schema is None else None
+        reply = self.llm.complete(msgs, max_tokens=max_tokens, temperature=self.temperature, response_format=rf,
+                                  grammar=grammar, on_token=stream)
+        sec.latency += reply.latency
+        sec.prompt_tokens += reply.prompt_tokens
+        sec.completion_tokens += reply.completion_tokens
+        sec.replies.append(reply.text)
+        return reply.text
+
+    def _json(self, sec: SectionDraft, msgs: list[dict], max_tokens: int, schema: dict) -> dict:
+        for attempt in range(2):
+            data = cp.parse_json_reply(self._call(sec, msgs, max_tokens, schema))
+            if data is not None:
+                return data
+        sec.dropped.append("(the model's reply was not valid JSON twice; its text was left out)")
+        return {}
+
+    def _text(self, sec: SectionDraft, value: Any, max_sentences: int | None = None) -> str:
+        text, dropped = cp.clean_model_text(value if isinstance(value, str) else "", max_sentences)
+        sec.dropped.extend(dropped)
+        return text
+
+    # -- sections ---------------------------------------------------------------
+    def write_section(self, kind: str, figset: FigureSet, figures: Sequence[Figure], facts: Sequence[Fact],
+                      heading: str = "") -> SectionDraft:
+        """Draft one section.
+
+        Args:
+            kind: section kind; figset: header fields (organisation, period, names).
+            figures: the figures this section must carry (each exactly once).
+            facts: this period's facts for the section.
+            heading: heading line (e.g. ``一、工作开展情况``), or ``""``.
+
+        Returns:
+            A :class:`SectionDraft` with its check result.
+
+        Raises:
+            PromptError, ModelError: prompt or model failures (completed sections are the caller's).
+        """
+        from .check import check_draft
+
+        prompt = self._prompt(kind)
+        sec = SectionDraft(kind=kind, heading=heading, body="", figures=list(figures), facts=list(facts),
+                           strategy=self.strategy, prompt=prompt.name, prompt_sha256=prompt.sha256)
+        self.on_event("section_start", sec)
+        hits = self.retrieve(kind, figures, facts) if self.retrieve else []
+        hits = hits[: self.passages]
+        mask = self.strategy != "free"
+        passages = [
+            {"title": to_simplified(h.chunk.report_title), "path": to_simplified(" / ".join(h.chunk.section_path)),
+             "text": to_simplified(mask_numbers(h.chunk.text) if mask else h.chunk.text)}
+            for h in hits
+        ]
+        values = {
+            "organisation": to_simplified(figset.organisation or figset.title or "本单位"),
+            "period": to_simplified(figset.period or "本期"),
+            "title": to_simplified(figset.title or ""),
+            "section_label": label(kind),
+            "facts": [cp.fact_clause(f) for f in facts],
+            "target_chars": prompt.meta.target_chars,
+        }
+        if prompt.meta.strategy == "prose":
+            body = self._prose(sec, prompt, values, passages)
+        else:
+            body = self._compose(sec, kind, prompt, values, passages)
+        sec.sources = [Source(h.chunk.report_title, h.chunk.section_path, h.chunk.id, h.score) for h in hits[: sec.passages_used]]
+        sec.body = body
+        sec.check = check_draft(body, list(figures), context=[h.chunk.text for h in hits])
+        self.on_event("section_done", sec)
+        return sec
+
+    def _compose(self, sec: SectionDraft, kind: str, prompt: Prompt, values: dict, passages: list[dict]) -> str:
+        figures, facts = sec.figures, sec.facts
+        out = prompt.meta.budget.output
+        if kind == "work":
+            groups = cp.group_by_topic(figures, facts)
+            if not groups:
+                raise InputError("The work section has no figures and no facts to write about.")
+            values["groups"] = [{"heading": g.heading, "outline": g.outline()} for g in groups]
+            msgs, used = self._fit(prompt, values, passages)
+            sec.messages, sec.passages_used = msgs, len(used)
+            data = self._json(sec, msgs, out, _schema("work", len(groups)))
+            leads = data.get("leads") if isinstance(data.get("leads"), list) else []
+            paras = [self._text(sec, data.get("intro"), 2)] if data.get("intro") else []
+            for i, g in enumerate(groups):
+                lead = self._text(sec, leads[i], 2) if i < len(leads) else ""
+                paras.append(f"（{cp.ordinal(i + 1)}）{g.heading}")
+                paras.append(lead + cp.enumerate_items(g.items(kind)))
+            return "\n\n".join(p for p in paras if p)
+        if kind in ("problems", "next_steps"):
+            target_groups = cp.group_by_topic(figures, []) if figures else []
+            values["groups"] = [{"heading": g.heading, "outline": g.outline()} for g in target_groups]
+            n = min(4, max(3 if kind == "next_steps" else 2, len(facts)))
+            values["n_items"] = n
+            msgs, used = self._fit(prompt, values, passages)
+            sec.messages, sec.passages_used = msgs, len(used)
+            data = self._json(sec, msgs, out, _schema(kind, n))
+            items = [it for it in data.get("items", []) if isinstance(it, dict)][:n]
+            paras = []
+            for it in items:
+                head = self._text(sec, it.get("heading"), 1).rstrip("。")
+                text = self._text(sec, it.get("text"), 3)
+                if head or text:
+                    paras.append((head, text))
+            written = "".join(h + t for h, t in paras)
+            for fact in facts:  # every fact is mentioned, in the model's words or as given
+                if cp.fact_clause(fact) not in written:
+                    paras.append((cp.fact_clause(fact), ""))
+            if figures:
+                paras.append(("抓好目标任务落实", cp.enumerate_items([cp.figure_clause(f, kind) for f in figures])))
+            return "\n\n".join(f"（{cp.ordinal(i)}）{h}{'。' if h else ''}{t}" for i, (h, t) in enumerate(paras, 1))
+        # opening / closing / other: one paragraph
+        msgs, used = self._fit(prompt, values, passages)
+        sec.messages, sec.passages_used = msgs, len(used)
+        data = self._json(sec, msgs, out, _schema(kind, 0))
+        text = self._text(sec, data.get("text"), 4)
+        if figures:
+            summary = "，".join(cp.figure_clause(f, kind) for f in figures) + "。"
+            tail = "现将有关情况报告如下。"
+            if text.endswith(tail):
+                text = text[: -len(tail)] + summary + tail
+            else:
+                text = text + summary
+        for fact in facts:
+            if cp.fact_clause(fact) not in text:
+                text += cp.fact_clause(fact) + "。"
+        return text
+
+    def _prose(self, sec: SectionDraft, prompt: Prompt, values: dict, passages: list[dict]) -> str:
+        from .check import check_draft
+
+        slots = self.strategy in ("slots", "grammar")
+        figures = sec.figures
+        values["figures"] = [{"name": to_simplified(f.name), "text": f"【{i}】" if slots else f.render()} for i, f in enumerate(figures, 1)]
+        values["slots"] = slots
+        msgs, used = self._fit(prompt, values, passages)
+        sec.messages, sec.passages_used = msgs, len(used)
+        grammar = GRAMMAR_NO_DIGITS if self.strategy == "grammar" else None
+        out = prompt.meta.budget.output
+        reply = self._call(sec, msgs, out, grammar=grammar)
+        body = _clean_prose(fill_slots(reply, figures) if slots else reply)
+        history = list(msgs)
+        for _ in range(self.repair_rounds):
+            result = check_draft(body, list(figures), context=[p["text"] for p in passages])
+            if result.ok:
+                break
+            problems = "\n".join(f"- {f.explanation or f.kind + '：' + f.text}" for f in result.findings)
+            history += [{"role": "assistant", "content": reply},
+                        {"role": "user", "content": f"这段文字有以下问题：\n{problems}\n请改正后重写全文，只输出正文。"}]
+            reply = self._call(sec, history, out, grammar=grammar)
+            body = _clean_prose(fill_slots(reply, figures) if slots else reply)
+            sec.repair_rounds += 1
+        return body

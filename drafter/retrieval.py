@@ -1,0 +1,222 @@
+"""Hybrid retrieval: dense (chromadb) + BM25 (jieba tokens), fused by RRF, diversified by MMR.
+
+* Both retrievers see the script-normalised query (OpenCC tw2sp), so a
+  traditional and a simplified query find the same passages.
+* Reciprocal-rank fusion (Cormack, Clarke & Büttcher, SIGIR 2009):
+  ``score(d) = Σ_r 1 / (RRF_K + rank_r(d))`` with ``RRF_K = 60``.
+* Maximal marginal relevance (Carbonell & Goldstein, SIGIR 1998) re-orders the
+  fused candidates: ``λ·rel(d) − (1−λ)·max_{s∈S} cos(d, s)``, rel being the
+  fused score scaled to [0, 1].
+* Filters: section kind(s), year range, report id(s) and source file(s); the
+  same filter goes to chroma (``where``) and to BM25 (a weight mask).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+
+from .errors import InputError
+from .script import normalise
+from .store import Store, StoredChunk
+
+RRF_K = 60
+"""Rank constant of reciprocal-rank fusion (the value of the original paper)."""
+MODES = ("hybrid", "dense", "bm25")
+
+
+@dataclass
+class Filters:
+    """Search filters; every field optional.
+
+    Attributes:
+        kinds: section kinds to keep (see :mod:`drafter.kinds`).
+        year_from, year_to: inclusive year range (reports with an unknown year fail a range).
+        reports: report ids; sources: source file paths as ingested.
+    """
+
+    kinds: list[str] | None = None
+    year_from: int | None = None
+    year_to: int | None = None
+    reports: list[str] | None = None
+    sources: list[str] | None = None
+
+    def chroma_where(self) -> dict[str, Any] | None:
+        """The equivalent chroma ``where`` clause."""
+        terms: list[dict[str, Any]] = []
+        if self.kinds:
+            terms.append({"section_kind": {"$in": list(self.kinds)}})
+        if self.year_from is not None:
+            terms.append({"year": {"$gte": int(self.year_from)}})
+        if self.year_to is not None:
+            terms.append({"year": {"$lte": int(self.year_to)}})
+            terms.append({"year": {"$gte": 0}})
+        if self.reports:
+            terms.append({"report_id": {"$in": list(self.reports)}})
+        if self.sources:
+            terms.append({"source": {"$in": list(self.sources)}})
+        if not terms:
+            return None
+        return terms[0] if len(terms) == 1 else {"$and": terms}
+
+
+@dataclass
+class Hit:
+    """One retrieved passage.
+
+    Attributes:
+        chunk: the stored chunk (text, report title, section path, kind …).
+        score: the final score (fused RRF score in hybrid mode, cosine for dense, BM25 for bm25).
+        retrievers: which retrievers found it, e.g. ``["dense", "bm25"]``.
+        ranks: 1-based rank per retriever.
+    """
+
+    chunk: StoredChunk
+    score: float
+    retrievers: list[str] = field(default_factory=list)
+    ranks: dict[str, int] = field(default_factory=dict)
+
+    def to_dict(self) -> dict[str, Any]:
+        """JSON-ready form."""
+        c = self.chunk
+        return {
+            "id": c.id, "score": round(self.score, 6), "retrievers": self.retrievers, "ranks": self.ranks,
+            "report": c.report_title, "year": c.year, "source": c.source, "section_path": c.section_path,
+            "section_kind": c.section_kind, "text": c.text,
+        }
+
+
+def rrf(rankings: dict[str, list[str]], k: int = RRF_K) -> dict[str, float]:
+    """Reciprocal-rank fusion of ranked id lists: ``{id: Σ 1/(k + rank)}``."""
+    scores: dict[str, float] = {}
+    for ids in rankings.values():
+        for rank, cid in enumerate(ids, 1):
+            scores[cid] = scores.get(cid, 0.0) + 1.0 / (k + rank)
+    return scores
+
+
+def mmr(relevance: np.ndarray, vectors: np.ndarray, k: int, lam: float = 0.7) -> list[int]:
+    """Maximal marginal relevance selection.
+
+    Args:
+        relevance: shape ``(n,)``, higher is better (any scale; scaled to [0, 1]).
+        vectors: shape ``(n, dim)``, unit rows.
+        k: how many to select.
+        lam: λ, weight of relevance against redundancy (1.0 = pure relevance).
+
+    Returns:
+        Indices into the candidates, in selection order.
+    """
+    n = len(relevance)
+    if n == 0:
+        return []
+    rel = relevance.astype(np.float64)
+    span = rel.max() - rel.min()
+    rel = (rel - rel.min()) / span if span > 0 else np.ones(n)
+    sims = vectors @ vectors.T
+    chosen: list[int] = []
+    best_sim = np.full(n, -np.inf)
+    for _ in range(min(k, n)):
+        redund = np.where(np.isfinite(best_sim), best_sim, 0.0)
+        score = lam * rel - (1 - lam) * redund
+        score[chosen] = -np.inf
+        i = int(np.argmax(score))
+        chosen.append(i)
+        best_sim = np.maximum(best_sim, sims[i])
+    return chosen
+
+
+class Retriever:
+    """Searches one :class:`~drafter.store.Store`.
+
+    Args:
+        store: an opened store (its embedder embeds the queries).
+        candidates: how many hits each retriever contributes before fusion.
+        mmr_lambda: λ of MMR; 1.0 disables diversification.
+    """
+
+    def __init__(self, store: Store, candidates: int = 30, mmr_lambda: float = 0.7) -> None:
+        if candidates < 1:
+            raise InputError("candidates must be at least 1.")
+        self.store = store
+        self.candidates = candidates
+        self.mmr_lambda = mmr_lambda
+
+    def search(self, query: str, k: int = 5, filters: Filters | None = None, mode: str = "hybrid",
+               diversify: bool = True) -> list[Hit]:
+        """Return up to ``k`` hits for ``query``.
+
+        Args:
+            query: search text in either script.
+            k: number of hits.
+            filters: optional :class:`Filters`.
+            mode: ``hybrid``, ``dense`` or ``bm25``.
+            diversify: apply MMR (hybrid mode only).
+
+        Raises:
+            InputError: empty query, bad k or mode. StoreError: empty/foreign store.
+        """
+        if not query or not query.strip():
+            raise InputError("The search query is empty.")
+        if k < 1:
+            raise InputError("--k must be at least 1.")
+        if mode not in MODES:
+            raise InputError(f"Unknown retrieval mode '{mode}'; use one of {', '.join(MODES)}.")
+        filters = filters or Filters()
+        q = normalise(query)
+        n = max(self.candidates, k)
+        rankings: dict[str, list[str]] = {}
+        raw: dict[str, dict[str, float]] = {}
+        if mode in ("hybrid", "dense"):
+            vec = self.store.embedder.embed_query(q)
+            dense = self.store.dense_query(vec, n, filters.chroma_where())
+            rankings["dense"] = [cid for cid, _ in dense]
+            raw["dense"] = dict(dense)
+        if mode in ("hybrid", "bm25"):
+            lex = self.store.lexical()
+            mask = lex.mask(filters.kinds, filters.year_from, filters.year_to, filters.sources, filters.reports)
+            bm = lex.search(q, n, mask)
+            rankings["bm25"] = [cid for cid, _ in bm]
+            raw["bm25"] = dict(bm)
+        if mode == "hybrid":
+            fused = rrf(rankings)
+        else:
+            fused = raw[mode]
+        order = sorted(fused, key=lambda c: -fused[c])
+        if not order:
+            return []
+        want_vectors = mode == "hybrid" and diversify and self.mmr_lambda < 1.0 and len(order) > k
+        chunks, vecs = self.store.get(order, with_embeddings=want_vectors)
+        by_id = {c.id: c for c in chunks}
+        order = [c for c in order if c in by_id]
+        if want_vectors and vecs is not None and len(vecs) == len(order):
+            picked = [order[i] for i in mmr(np.array([fused[c] for c in order]), vecs, k, self.mmr_lambda)]
+        else:
+            picked = order[:k]
+        hits = []
+        for cid in picked:
+            ranks = {name: ids.index(cid) + 1 for name, ids in rankings.items() if cid in ids}
+            hits.append(Hit(by_id[cid], fused[cid], sorted(ranks), ranks))
+        return hits
+
+    def for_section(self, kind: str, figure_names: Sequence[str], k: int = 4, extra: str = "",
+                    filters: Filters | None = None) -> list[Hit]:
+        """Passages to imitate for one section: same kind first, topped up from any kind.
+
+        The query is the section label plus the figures' names (and ``extra``,
+        e.g. the facts), so passages about the same work rank first.
+        """
+        from .kinds import label
+
+        query = " ".join([label(kind), *figure_names, extra]).strip()
+        base = filters or Filters()
+        same = Filters(kinds=[kind], year_from=base.year_from, year_to=base.year_to, reports=base.reports, sources=base.sources)
+        hits = self.search(query, k=k, filters=same)
+        if len(hits) < k:
+            seen = {h.chunk.id for h in hits}
+            more = [h for h in self.search(query, k=k * 2, filters=base) if h.chunk.id not in seen]
+            hits.extend(more[: k - len(hits)])
+        return hits

@@ -1,0 +1,311 @@
+"""The chunk store: chromadb for vectors and metadata, bm25s for the lexical index.
+
+Layout of an embedded store folder (``--store``, ``$DRAFTER_STORE`` or
+``$DRAFTER_HOME/store``)::
+
+    chroma/          chromadb PersistentClient files
+    lexical/         bm25s index of the collection (jieba tokens of simplified text)
+    ingest.lock      held by an ingesting process (another one waits)
+
+With ``chroma_url`` the vectors live on a Chroma server and only ``lexical/``
+stays local (under ``$DRAFTER_HOME/store-remote/<host_port>``).
+
+The collection records which embedder built it (collection metadata
+``embedder`` and ``dim``); opening it with another embedder is a
+:class:`StoreError`, and nothing is changed. chromadb's default embedding
+function (which downloads a model) is never used: vectors are always passed in.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+from urllib.parse import urlparse
+
+import numpy as np
+
+from .embeddings import Embedder
+from .errors import StoreError
+
+COLLECTION = "drafter_chunks"
+"""Name of the chroma collection (chroma requires ASCII names)."""
+
+
+@dataclass
+class StoredChunk:
+    """A chunk as read back from the store (see :class:`drafter.chunking.Chunk` for fields)."""
+
+    id: str
+    text: str
+    norm_text: str
+    report_id: str
+    report_title: str
+    year: int | None
+    source: str
+    position: int
+    section_path: list[str]
+    section_kind: str
+    chunk_index: int
+    file_hash: str = ""
+
+    @classmethod
+    def from_record(cls, cid: str, doc: str, meta: dict[str, Any]) -> "StoredChunk":
+        year = meta.get("year", -1)
+        return cls(
+            id=cid,
+            text=doc or "",
+            norm_text=meta.get("norm", ""),
+            report_id=meta.get("report_id", ""),
+            report_title=meta.get("report_title", ""),
+            year=None if year in (-1, None) else int(year),
+            source=meta.get("source", ""),
+            position=int(meta.get("position", 0)),
+            section_path=json.loads(meta.get("section_path", "[]")),
+            section_kind=meta.get("section_kind", "other"),
+            chunk_index=int(meta.get("chunk_index", 0)),
+            file_hash=meta.get("file_hash", ""),
+        )
+
+
+def chunk_metadata(chunk: Any, file_hash: str) -> dict[str, Any]:
+    """Chroma metadata of a :class:`drafter.chunking.Chunk` (scalars only; the path as JSON)."""
+    return {
+        "norm": chunk.norm_text,
+        "report_id": chunk.report_id,
+        "report_title": chunk.report_title,
+        "year": chunk.year if chunk.year is not None else -1,
+        "source": chunk.source,
+        "position": chunk.position,
+        "section_path": json.dumps(chunk.section_path, ensure_ascii=False),
+        "section_top": chunk.section_path[0] if chunk.section_path else "",
+        "section_kind": chunk.section_kind,
+        "chunk_index": chunk.chunk_index,
+        "file_hash": file_hash,
+    }
+
+
+def _safe_name(url: str) -> str:
+    p = urlparse(url)
+    return re.sub(r"[^A-Za-z0-9_.-]", "_", f"{p.hostname}_{p.port or ''}")
+
+
+class Store:
+    """A chunk store opened for one embedder.
+
+    Args:
+        path: embedded store folder (ignored for vectors when ``chroma_url`` is set,
+            but still holds the lexical index and lock).
+        embedder: the embedder that builds/queries this store.
+        chroma_url: ``http://HOST:PORT`` of a Chroma server, or None.
+
+    Raises:
+        StoreError: the store is corrupt, unreachable, or built by another embedder.
+    """
+
+    def __init__(self, path: Path, embedder: Embedder, chroma_url: str | None = None) -> None:
+        self.embedder = embedder
+        self.chroma_url = chroma_url
+        self.path = Path(path)
+        if chroma_url:
+            from .config import drafter_home
+
+            self.local_dir = drafter_home() / "store-remote" / _safe_name(chroma_url)
+        else:
+            self.local_dir = self.path
+        self._client = None
+        self._collection = None
+        self._lexical = None
+
+    # -- opening -----------------------------------------------------------
+    def _open_client(self):
+        import chromadb
+        from chromadb.config import Settings as ChromaSettings
+
+        settings = ChromaSettings(anonymized_telemetry=False, allow_reset=False)
+        if self.chroma_url:
+            p = urlparse(self.chroma_url)
+            if p.scheme not in ("http", "https") or not p.hostname:
+                raise StoreError(f"--chroma-url '{self.chroma_url}' is not an http://HOST:PORT address.")
+            try:
+                client = chromadb.HttpClient(host=p.hostname, port=p.port or 8000, ssl=p.scheme == "https", settings=settings)
+                client.heartbeat()
+            except Exception as exc:
+                raise StoreError(f"Cannot reach the Chroma server at {self.chroma_url} ({type(exc).__name__}).", "Start it with: chroma run --host 127.0.0.1 --port PORT --path FOLDER") from exc
+            return client
+        if self.path.exists() and not self.path.is_dir():
+            raise StoreError(f"Store path {self.path} is a file, not a folder.")
+        try:
+            return chromadb.PersistentClient(path=str(self.path / "chroma"), settings=settings)
+        except Exception as exc:
+            raise StoreError(f"The store at {self.path} cannot be opened ({type(exc).__name__}: {exc}); it may be corrupt. Its files were not changed.", "Use another --store folder, or delete this one and ingest again.") from exc
+
+    @property
+    def client(self):
+        if self._client is None:
+            self._client = self._open_client()
+        return self._client
+
+    def exists(self) -> bool:
+        """True when the collection exists (without creating it)."""
+        if not self.chroma_url and not (self.path / "chroma").exists():
+            return False
+        try:
+            names = [getattr(c, "name", c) for c in self.client.list_collections()]
+        except StoreError:
+            raise
+        except Exception as exc:
+            raise StoreError(f"The store at {self.chroma_url or self.path} cannot be read ({type(exc).__name__}: {exc}); its files were not changed.") from exc
+        return COLLECTION in names
+
+    def collection(self, create: bool = False):
+        """The chroma collection, checked against the embedder.
+
+        Raises:
+            StoreError: missing (when ``create`` is false) or built by another embedder.
+        """
+        if self._collection is not None:
+            return self._collection
+        try:
+            if create:
+                col = self.client.get_or_create_collection(
+                    COLLECTION,
+                    metadata={"embedder": self.embedder.name, "hnsw:space": "cosine"},
+                    embedding_function=None,
+                )
+            elif not self.exists():
+                raise StoreError(f"The store at {self.chroma_url or self.path} is empty.", "Run 'drafter ingest PATH' first.")
+            else:
+                col = self.client.get_collection(COLLECTION, embedding_function=None)
+        except StoreError:
+            raise
+        except Exception as exc:
+            raise StoreError(f"The store at {self.chroma_url or self.path} cannot be opened ({type(exc).__name__}: {exc}); its files were not changed.") from exc
+        built_by = (col.metadata or {}).get("embedder")
+        if built_by and built_by != self.embedder.name:
+            raise StoreError(
+                f"The store at {self.chroma_url or self.path} was built with the embedder '{built_by}', not '{self.embedder.name}'.",
+                "Use the same --embedder, or another --store folder.",
+            )
+        self._collection = col
+        return col
+
+    # -- writing -----------------------------------------------------------
+    def ids_for_source(self, source: str) -> dict[str, str]:
+        """``{chunk_id: file_hash}`` of the chunks stored for one source file."""
+        col = self.collection(create=True)
+        got = col.get(where={"source": source}, include=["metadatas"])
+        return {cid: (m or {}).get("file_hash", "") for cid, m in zip(got["ids"], got["metadatas"])}
+
+    def sources(self) -> dict[str, str]:
+        """``{source: file_hash}`` of every file in the store."""
+        out: dict[str, str] = {}
+        for meta in self._all_metadata():
+            out[meta.get("source", "")] = meta.get("file_hash", "")
+        return out
+
+    def add(self, chunks: Sequence[Any], embeddings: np.ndarray, file_hash: str) -> None:
+        """Upsert chunks with their vectors (shape ``(len(chunks), dim)``)."""
+        if not chunks:
+            return
+        col = self.collection(create=True)
+        for i in range(0, len(chunks), 1000):
+            part = chunks[i : i + 1000]
+            col.upsert(
+                ids=[c.id for c in part],
+                documents=[c.text for c in part],
+                metadatas=[chunk_metadata(c, file_hash) for c in part],
+                embeddings=embeddings[i : i + 1000].tolist(),
+            )
+
+    def delete(self, ids: Iterable[str]) -> None:
+        """Delete chunks by id."""
+        ids = list(ids)
+        col = self.collection(create=True)
+        for i in range(0, len(ids), 1000):
+            col.delete(ids=ids[i : i + 1000])
+
+    def count(self) -> int:
+        """Number of chunks stored (0 when the store is empty)."""
+        return self.collection().count() if self.exists() else 0
+
+    # -- reading -----------------------------------------------------------
+    def _all_metadata(self) -> list[dict[str, Any]]:
+        if not self.exists():
+            return []
+        col = self.collection()
+        out: list[dict[str, Any]] = []
+        n = col.count()
+        for off in range(0, n, 5000):
+            out.extend(m or {} for m in col.get(include=["metadatas"], limit=5000, offset=off)["metadatas"])
+        return out
+
+    def all_chunks(self) -> list[StoredChunk]:
+        """Every chunk (text and metadata), in store order."""
+        if not self.exists():
+            return []
+        col = self.collection()
+        out: list[StoredChunk] = []
+        n = col.count()
+        for off in range(0, n, 5000):
+            got = col.get(include=["documents", "metadatas"], limit=5000, offset=off)
+            out.extend(StoredChunk.from_record(i, d, m or {}) for i, d, m in zip(got["ids"], got["documents"], got["metadatas"]))
+        return out
+
+    def get(self, ids: Sequence[str], with_embeddings: bool = False) -> tuple[list[StoredChunk], np.ndarray | None]:
+        """Chunks by id (in the given order) and, optionally, their vectors."""
+        if not ids:
+            return [], (np.zeros((0, self.embedder.dim or 1), dtype=np.float32) if with_embeddings else None)
+        include = ["documents", "metadatas"] + (["embeddings"] if with_embeddings else [])
+        got = self.collection().get(ids=list(ids), include=include)
+        pos = {cid: i for i, cid in enumerate(got["ids"])}
+        order = [pos[c] for c in ids if c in pos]
+        chunks = [StoredChunk.from_record(got["ids"][i], got["documents"][i], got["metadatas"][i] or {}) for i in order]
+        vecs = None
+        if with_embeddings:
+            vecs = np.asarray([got["embeddings"][i] for i in order], dtype=np.float32)
+        return chunks, vecs
+
+    def dense_query(self, vector: np.ndarray, k: int, where: dict[str, Any] | None = None) -> list[tuple[str, float]]:
+        """Top-``k`` ``(chunk_id, cosine similarity)`` for a query vector, filtered by ``where``."""
+        col = self.collection()
+        n = col.count()
+        if n == 0:
+            return []
+        res = col.query(query_embeddings=[vector.tolist()], n_results=min(k, n), where=where or None, include=["distances"])
+        return [(cid, 1.0 - float(d)) for cid, d in zip(res["ids"][0], res["distances"][0])]
+
+    # -- lexical index -------------------------------------------------------
+    def lexical(self):
+        """The persisted BM25 index (:class:`drafter.lexical.LexicalIndex`), loaded once.
+
+        Rebuilt from the collection only when missing or out of date (e.g. a
+        store filled by another machine through a Chroma server).
+        """
+        from .lexical import LexicalIndex
+
+        if self._lexical is None:
+            idx = LexicalIndex.load(self.local_dir / "lexical")
+            if idx is None or idx.count != self.count():
+                idx = self.rebuild_lexical()
+            self._lexical = idx
+        return self._lexical
+
+    def lexical_stale(self) -> bool:
+        """True when the saved lexical index is missing or does not match the collection."""
+        from .lexical import LexicalIndex
+
+        idx = LexicalIndex.load(self.local_dir / "lexical")
+        return idx is None or idx.count != self.count()
+
+    def rebuild_lexical(self):
+        """Rebuild and persist the BM25 index from every stored chunk (called after ingest)."""
+        from .lexical import LexicalIndex
+
+        idx = LexicalIndex.build(self.all_chunks())
+        idx.save(self.local_dir / "lexical")
+        self._lexical = idx
+        return idx
