@@ -229,8 +229,8 @@ def figures_from_data(data: Any, path: Path) -> FigureSet:
         raise InputError(f"{path}: expected a mapping with 'figures' or a list of figures.")
     if not isinstance(entries, list):
         raise InputError(f"{path}: 'figures' must be a list.")
-    if not entries:
-        raise InputError(f"{path}: the figures list is empty.")
+    if not entries and not (isinstance(data, dict) and data.get("facts")):
+        raise InputError(f"{path}: the figures list is empty (and there are no facts to write about).")
     seen: dict[str, str] = {}
     figures = [_figure(e, f"{path}: figure #{i}", seen) for i, e in enumerate(entries, 1)]
     names = header.get("names") or []

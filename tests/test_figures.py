@@ -122,3 +122,9 @@ def test_nan_and_inf_refused(tmp_path):
     p = write(tmp_path, "nan.json", '{"figures": [{"name": "a", "value": NaN, "unit": "个"}]}')
     with pytest.raises(InputError, match="finite"):
         load_figures(p)
+
+
+def test_facts_without_figures_are_accepted(tmp_path):
+    p = write(tmp_path, "facts.yaml", "figures: []\nfacts: [{text: 产业基础薄弱, section: problems}]\n")
+    fs = load_figures(p)
+    assert fs.figures == [] and fs.facts[0].section == "problems"
