@@ -58,39 +58,26 @@ def topic_of(text: str) -> int:
 
 
 @functools.lru_cache(maxsize=1)
-def _posseg():
-    import logging
-
-    import jieba
-    import jieba.posseg as pseg
-
-    jieba.setLogLevel(logging.WARNING)
-    return pseg
-
-
-_VERB_ENDINGS = ("增长", "增加", "提高", "下降", "减少", "提升", "降低", "增收")
-
-
-def starts_with_verb(name: str) -> bool:
-    """True when a figure name reads as an action (新建…, 开展…), per jieba's POS tag of its first word."""
-    words = list(_posseg().cut(to_simplified(name)))
-    return bool(words) and words[0].flag.startswith("v")
+def clause_words() -> dict[str, list[str]]:
+    """Action verbs, level nouns and change verbs (``drafter/data/clause_words.yaml``)."""
+    return yaml.safe_load(resources.files("drafter.data").joinpath("clause_words.yaml").read_text(encoding="utf-8"))
 
 
 def figure_clause(fig: Figure, kind: str = "work") -> str:
     """The clause that carries one figure, in simplified script.
 
-    ``新建改造农村公路`` + 4.5公里 → ``新建改造农村公路4.5公里``;
-    ``脱贫户人均纯收入`` + 15200元 → ``脱贫户人均纯收入达到15200元``;
-    ``村集体经济收入增长`` + 8.5% → ``村集体经济收入增长8.5%``.
+    ``新建改造农村公路`` + 4.5公里 → ``新建改造农村公路4.5公里`` (an action takes the value);
+    ``脱贫户人均纯收入`` + 15630元 → ``脱贫户人均纯收入达到15630元`` (a level takes 达到);
+    ``村集体经济收入增长`` + 8.5% → ``村集体经济收入增长8.5%`` (a change takes the value).
     In ``next_steps`` an action is planned (``计划新建…``) and a level aimed at (``力争…达到``).
+    The word lists are data: ``drafter/data/clause_words.yaml``.
     """
+    words = clause_words()
     name = to_simplified(fig.name).strip()
     value = fig.render()
-    if name.endswith(_VERB_ENDINGS) or fig.unit in ("个百分点", "個百分點"):
-        clause = f"{name}{value}"
-        return f"力争{clause}" if kind == "next_steps" else clause
-    if starts_with_verb(name):
+    if name.endswith(tuple(words["change_verbs"])) or fig.unit in ("个百分点", "個百分點"):
+        return f"力争{name}{value}" if kind == "next_steps" else f"{name}{value}"
+    if name.startswith(tuple(words["action_verbs"])) and not name.endswith(tuple(words["level_nouns"])):
         return f"计划{name}{value}" if kind == "next_steps" else f"{name}{value}"
     return f"力争{name}达到{value}" if kind == "next_steps" else f"{name}达到{value}"
 
@@ -156,7 +143,7 @@ def clean_model_text(text: str, max_sentences: int | None = None) -> tuple[str, 
     from .quantities import extract_quantities
 
     text = to_simplified(str(text or "")).replace("\n", "")
-    text = _MD.sub("", text).replace("**", "").replace("`", "").strip()
+    text = _MD.sub("", text.replace("**", "").replace("`", "")).strip()
     kept: list[str] = []
     dropped: list[str] = []
     for sent in _SENT.findall(text):
