@@ -154,4 +154,4 @@ class Drafter:
                 variant=variant, on_event=on_event,
             )
             return write_report(engine, fs, outline, script=script or self.settings.script,
-                                with_title=None if not sections else len(outline) > 1)
+                                with_title=None if not sections else len(outline) > 1, partial=bool(sections))

@@ -78,11 +78,16 @@ def load_outline(path: str | Path) -> list[OutlineItem]:
     return items
 
 
-def assign_figures(figset: FigureSet, kinds: list[str]) -> dict[str, list[Figure]]:
-    """Figures per section kind (see module docs). Figures of a kind not in ``kinds`` are an error.
+def assign_figures(figset: FigureSet, kinds: list[str], partial: bool = False) -> dict[str, list[Figure]]:
+    """Figures per section kind (see module docs).
+
+    Args:
+        figset: the user's figures. kinds: the sections being written.
+        partial: only some sections are being written (``--section``): figures
+            of other sections are left out instead of being an error.
 
     Raises:
-        InputError: a figure assigned to a section the outline does not have.
+        InputError: a figure assigned to a section a whole-report outline does not have.
     """
     out: dict[str, list[Figure]] = {k: [] for k in kinds}
     for fig in figset.figures:
@@ -90,6 +95,8 @@ def assign_figures(figset: FigureSet, kinds: list[str]) -> dict[str, list[Figure
         if kind is None:
             kind = "next_steps" if any(w in to_simplified(fig.name) for w in _PLAN_WORDS) and "next_steps" in kinds else "work"
         if kind not in out:
+            if partial:
+                continue
             raise InputError(f"{figset.source or 'figures'}: figure '{fig.name}' belongs to section '{label(kind)}', which the outline does not have.")
         out[kind].append(fig)
     return out
@@ -114,7 +121,7 @@ def report_title(figset: FigureSet) -> str:
 
 def write_report(engine: Engine, figset: FigureSet, outline: list[OutlineItem] | None = None,
                  script: str = "simplified", on_section: Callable[[SectionDraft, int, int], Any] | None = None,
-                 with_title: bool | None = None) -> Draft:
+                 with_title: bool | None = None, partial: bool = False) -> Draft:
     """Draft every section of ``outline`` in order and number the headings.
 
     Args:
@@ -123,6 +130,7 @@ def write_report(engine: Engine, figset: FigureSet, outline: list[OutlineItem] |
         script: ``simplified`` or ``traditional`` output.
         on_section: called after each section with ``(section, index, total)``.
         with_title: print the title line (default: when more than one section).
+        partial: only some sections are written; other sections' figures are left out.
 
     Returns:
         A :class:`Draft`; sections finished before an error are lost only with the error.
@@ -135,7 +143,7 @@ def write_report(engine: Engine, figset: FigureSet, outline: list[OutlineItem] |
     for k in kinds:
         if k not in KINDS:
             raise InputError(f"Unknown section kind '{k}'.")
-    figs = assign_figures(figset, kinds)
+    figs = assign_figures(figset, kinds, partial)
     facts = assign_facts(figset, kinds)
     sections: list[SectionDraft] = []
     number = 0

@@ -128,11 +128,11 @@ def test_budget_drops_passages_then_errors(tmp_path):
     d = Drafter(llm=FakeLLM(default=json_writer), embedder=HashEmbedder(), store=tmp_path / "s")
     prompts = tmp_path / "p"
     prompts.mkdir()
-    body = (PromptLibrary().get("work").path.read_text(encoding="utf-8")).replace("context: 2600", "context: 400")
+    body = (PromptLibrary().get("work").path.read_text(encoding="utf-8")).replace("context: 2600", "context: 1100")
     (prompts / "work.md").write_text(body, encoding="utf-8")
     draft = d.write(load_figures(EXAMPLE), sections=["work"], prompts_dir=prompts)
     assert draft.sections[0].passages_used < 4
-    (prompts / "work.md").write_text(body.replace("context: 400", "context: 50"), encoding="utf-8")
+    (prompts / "work.md").write_text(body.replace("context: 1100", "context: 50"), encoding="utf-8")
     with pytest.raises(PromptError, match="figures and facts alone"):
         d.write(load_figures(EXAMPLE), sections=["work"], prompts_dir=prompts)
 
