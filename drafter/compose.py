@@ -127,6 +127,8 @@ def enumerate_items(items: list[str]) -> str:
 
 _SENT = re.compile(r"[^。！？；!?;]*[。！？；!?;]?")
 _DIGIT = re.compile(r"[0-9０-９]")
+_MASK = "××"
+_LABEL = re.compile(r"^(第[一二三四五六七八九十\d]+(小节|项|部分|句)|小节[一二三四五六七八九十\d]+|引导语|intro|leads?)\s*[:：]\s*", re.I)
 _MD = re.compile(r"^\s*(#+|[-*>]|\d+[.、)]|（[一二三四五六七八九十]+）|[一二三四五六七八九十]+、)\s*")
 
 
@@ -150,15 +152,23 @@ def clean_model_text(text: str, max_sentences: int | None = None) -> tuple[str, 
         s = sent.strip()
         if not s:
             continue
-        if _DIGIT.search(s) or extract_quantities(s):
+        s = _LABEL.sub("", s)
+        if not s:
+            continue
+        if _DIGIT.search(s) or _MASK in s or extract_quantities(s):
             dropped.append(s)
             continue
         kept.append(s)
     if max_sentences is not None:
         kept = kept[:max_sentences]
     out = "".join(kept)
+    if out and out[-1] not in "。！？；":
+        # a reply cut short (length limit): end at the last complete clause
+        cut = max(out.rfind("，"), out.rfind("；"), out.rfind("、"))
+        if cut > len(out) // 2:
+            out = out[:cut]
     if out and out[-1] not in "。！？":
-        out = out.rstrip("；;，,") + "。"
+        out = out.rstrip("；;，,、") + "。"
     return out, dropped
 
 
@@ -176,3 +186,23 @@ def parse_json_reply(text: str) -> dict | None:
         if isinstance(data, dict):
             return data
     return None
+
+
+def voice_excerpt(text: str, max_chars: int = 120) -> str:
+    """The numeral-free sentences of a past passage, up to ``max_chars`` characters.
+
+    What the model sees of a past report in the ``compose`` strategy: its voice
+    without its figures (a sentence with a quantity or placeholder is left out
+    whole, so nothing invites the model to fill a gap).
+    """
+    from .quantities import extract_quantities
+
+    out = ""
+    for sent in _SENT.findall(to_simplified(text).replace("\n", "")):
+        s = sent.strip()
+        if not s or _DIGIT.search(s) or extract_quantities(s):
+            continue
+        if len(out) + len(s) > max_chars:
+            break
+        out += s
+    return out

@@ -238,8 +238,8 @@ _SCHEMAS: dict[str, dict] = {
 def _schema(kind: str, n: int) -> dict:
     if kind == "work":
         return {"type": "object", "properties": {
-            "intro": {"type": "string", "maxLength": 90},
-            "leads": {"type": "array", "items": {"type": "string", "maxLength": 80}, "minItems": n, "maxItems": n}},
+            "intro": {"type": "string", "maxLength": 100},
+            "leads": {"type": "array", "items": {"type": "string", "maxLength": 90}, "minItems": n, "maxItems": n}},
             "required": ["intro", "leads"]}
     if kind in ("problems", "next_steps"):
         item = {"type": "object", "properties": {"heading": {"type": "string", "maxLength": 24}, "text": {"type": "string", "maxLength": 110}},
@@ -261,6 +261,7 @@ class Engine:
         grammar_ok: the backend honours GBNF grammars (llama.cpp server).
         variant: prompt variant suffix (``work-{variant}``), or None.
         on_event: ``on_event(name, payload)`` for progress/streaming (``section_start``, ``token``, ``section_done``).
+        passages: passages per section; excerpt_chars: characters of each passage shown in ``compose``.
 
     Raises:
         InputError: unknown strategy, or ``grammar`` on a backend without grammars.
@@ -269,7 +270,7 @@ class Engine:
     def __init__(self, llm: Any, prompts: PromptLibrary, retrieve: Retrieve | None = None, strategy: str = "compose",
                  temperature: float = 0.3, repair_rounds: int = 1, schema_ok: bool = True, grammar_ok: bool = False,
                  variant: str | None = None, on_event: Callable[[str, Any], None] | None = None,
-                 passages: int = 4) -> None:
+                 passages: int = 3, excerpt_chars: int = 120) -> None:
         if strategy not in STRATEGIES:
             raise InputError(f"Unknown number strategy '{strategy}'; use one of {', '.join(STRATEGIES)}.")
         if strategy == "grammar" and not grammar_ok:
@@ -279,6 +280,7 @@ class Engine:
         self.schema_ok, self.grammar_ok, self.variant = schema_ok, grammar_ok, variant
         self.on_event = on_event or (lambda name, payload: None)
         self.passages = passages
+        self.excerpt_chars = excerpt_chars
 
     # -- helpers -------------------------------------------------------------
     def _prompt(self, kind: str) -> Prompt:
@@ -292,6 +294,13 @@ class Engine:
         if base in self.prompts.prompts:
             return self.prompts.prompts[base]
         return self.prompts.for_section(kind)
+
+    def _passage_text(self, text: str, prompt: Prompt) -> str:
+        """What the model sees of a passage: numbers kept (free), masked (prose strategies) or
+        left out with their sentences (compose, :func:`drafter.compose.voice_excerpt`)."""
+        if prompt.meta.strategy != "prose":
+            return cp.voice_excerpt(text, self.excerpt_chars)
+        return to_simplified(text if self.strategy == "free" else mask_numbers(text))
 
     def _fit(self, prompt: Prompt, values: dict[str, Any], passages: list[dict]) -> tuple[list[dict], list[dict]]:
         """Render, dropping the lowest-ranked passages until the prompt fits its budget."""
@@ -360,12 +369,12 @@ class Engine:
         self.on_event("section_start", sec)
         hits = self.retrieve(kind, figures, facts) if self.retrieve else []
         hits = hits[: self.passages]
-        mask = self.strategy != "free"
         passages = [
             {"title": to_simplified(h.chunk.report_title), "path": to_simplified(" / ".join(h.chunk.section_path)),
-             "text": to_simplified(mask_numbers(h.chunk.text) if mask else h.chunk.text)}
+             "text": self._passage_text(h.chunk.text, prompt)}
             for h in hits
         ]
+        passages = [p for p in passages if p["text"]]
         values = {
             "organisation": to_simplified(figset.organisation or figset.title or "本单位"),
             "period": to_simplified(figset.period or "本期"),

@@ -1,0 +1,34 @@
+"""The eval harness: run suites of cases against prompt variants, strategies and models; score, rescore, compare.
+
+Example::
+
+    from drafter.evaluation import load_suite, resolve_variants, run_suite, compare_runs
+    from drafter.config import load_settings
+
+    settings = load_settings()
+    suite = load_suite("evals/suites/sections.yaml")
+    variants = resolve_variants(settings, prompt_variants=[None, "concise"], strategies=["compose", "free"])
+    result = run_suite(suite, variants, settings=settings, out="evals/runs/try-1")
+    print(result.summary["metrics"])            # per variant: clean share, recall, precision, …
+    print(compare_runs("evals/runs/try-0", "evals/runs/try-1")["regressed"])
+
+Modules: :mod:`.suite` (loading), :mod:`.runner` (the run folder),
+:mod:`.metrics` (definitions), :mod:`.reports` (summary, HTML, terminal),
+:mod:`.rescore`, :mod:`.compare`.
+"""
+
+from __future__ import annotations
+
+from .compare import DEFAULT_THRESHOLDS, compare_runs, parse_thresholds, print_comparison
+from .metrics import METRICS, aggregate, output_metrics
+from .reports import print_summary, render_html, summarize, write_reports
+from .rescore import RescoreResult, rescore_run
+from .runner import RunInterrupted, RunResult, Variant, load_records, resolve_variants, run_suite
+from .suite import Case, Suite, load_suite
+
+__all__ = [
+    "DEFAULT_THRESHOLDS", "METRICS", "Case", "RescoreResult", "RunInterrupted", "RunResult", "Suite", "Variant",
+    "aggregate", "compare_runs", "load_records", "load_suite", "output_metrics", "parse_thresholds",
+    "print_comparison", "print_summary", "render_html", "rescore_run", "resolve_variants", "run_suite",
+    "summarize", "write_reports",
+]
