@@ -46,10 +46,27 @@ for _name in COMMAND_MODULES:
     _mod.register(app)
 
 
-def main() -> None:
-    """Console entry point: run the app, turning DrafterError into exit 2."""
+def _click_exception() -> type[BaseException] | None:
     try:
-        app(standalone_mode=False)
+        import click
+    except ImportError:  # typer 0.29 vendors its own click
+        return None
+    return click.ClickException
+
+
+def main(argv: list[str] | None = None) -> None:
+    """Console entry point.
+
+    Exit status: the command's own (0 clean, 1 findings), 2 for a
+    :class:`DrafterError` or a usage error (one ``Error:`` line, no traceback
+    unless ``--debug``), 130 on Ctrl-C. Other exceptions are bugs and keep
+    their traceback.
+    """
+    usage_errors: tuple[type[BaseException], ...] = tuple(
+        e for e in (getattr(typer, "TyperException", None), _click_exception()) if e is not None
+    )
+    try:
+        rv = app(argv, standalone_mode=False)
     except DrafterError as exc:
         if os.environ.get("DRAFTER_DEBUG"):
             raise
@@ -57,16 +74,14 @@ def main() -> None:
         sys.exit(EXIT_BAD_INPUT)
     except typer.Exit as exc:
         sys.exit(exc.exit_code)
-    except typer.Abort:
-        typer.echo("Aborted.", err=True)
-        sys.exit(130)
-    except KeyboardInterrupt:
+    except usage_errors as exc:  # usage errors: missing option, bad value
+        show = getattr(exc, "show", None)
+        if show:
+            show()
+        else:
+            typer.secho(f"Error: {exc}", err=True)
+        sys.exit(EXIT_BAD_INPUT)
+    except (typer.Abort, KeyboardInterrupt):
         typer.echo("Interrupted.", err=True)
         sys.exit(130)
-    except Exception as exc:  # click usage errors
-        import click
-
-        if isinstance(exc, click.ClickException):
-            exc.show()
-            sys.exit(EXIT_BAD_INPUT)
-        raise
+    sys.exit(rv if isinstance(rv, int) else 0)
