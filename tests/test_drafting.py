@@ -35,7 +35,7 @@ def json_writer(messages):
         leads = ["坚持问题导向，着力补齐短板，新建道路4.6公里。"] + ["聚焦群众急难愁盼，持续用力抓落实。"] * (n - 1)
         return json.dumps({"intro": "一年来，工作队围绕乡村振兴总要求扎实开展各项工作。", "leads": leads}, ensure_ascii=False)
     if '"items"' in user:
-        n = int(re.search(r"恰好 (\d+) 项", user).group(1))
+        n = int(re.search(r"恰好 (\d+) 条", user).group(1))
         return json.dumps({"items": [{"heading": "产业基础仍然薄弱", "text": "主导产业规模不大，抗风险能力不强。"}] * n}, ensure_ascii=False)
     return json.dumps({"text": "在县委县政府的坚强领导下，工作队扎实推进各项工作，取得明显成效。现将有关情况报告如下。"}, ensure_ascii=False)
 
