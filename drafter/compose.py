@@ -95,9 +95,10 @@ class Group:
     figures: list[Figure] = field(default_factory=list)
     facts: list[Fact] = field(default_factory=list)
 
-    def items(self, kind: str = "work") -> list[str]:
-        """Clauses of this group: figure clauses, then facts."""
-        return [figure_clause(f, kind) for f in self.figures] + [fact_clause(f) for f in self.facts]
+    def items(self, kind: str = "work", mentioned: str = "") -> list[str]:
+        """Clauses of this group: figure clauses, then facts (a fact ``mentioned`` in the lead already is not repeated)."""
+        facts = [fact_clause(f) for f in self.facts]
+        return [figure_clause(f, kind) for f in self.figures] + [f for f in facts if f not in mentioned]
 
     def outline(self) -> list[str]:
         """What the model is told about the group: figure names (no values) and facts."""
@@ -132,12 +133,22 @@ _LABEL = re.compile(r"^(第[一二三四五六七八九十\d]+(小节|项|部分
 _MD = re.compile(r"^\s*(#+|[-*>]|\d+[.、)]|（[一二三四五六七八九十]+）|[一二三四五六七八九十]+、)\s*")
 
 
-def clean_model_text(text: str, max_sentences: int | None = None) -> tuple[str, list[str]]:
+ECHO_NGRAM = 12
+"""A model sentence sharing a run of this many characters with the prompt's own wording is an echo."""
+
+
+def _ngrams(text: str, n: int = ECHO_NGRAM) -> set[str]:
+    return {text[i : i + n] for i in range(max(0, len(text) - n + 1))}
+
+
+def clean_model_text(text: str, max_sentences: int | None = None, echo_of: str = "") -> tuple[str, list[str]]:
     """Keep only numeral-free sentences of model-written text.
 
     Removes Markdown/list markers and chat artefacts, then drops each sentence
     containing a digit, a quantity or a placeholder (model text carries no
-    numbers in this strategy, so a year or a date is dropped too).
+    numbers in this strategy, so a year or a date is dropped too), and each
+    sentence that echoes the prompt's instructions (``echo_of``: a shared run
+    of :data:`ECHO_NGRAM` characters).
 
     Returns:
         ``(clean_text, dropped_sentences)``; clean text ends with 。 when non-empty.
@@ -148,6 +159,7 @@ def clean_model_text(text: str, max_sentences: int | None = None) -> tuple[str, 
     text = _MD.sub("", text.replace("**", "").replace("`", "")).strip()
     kept: list[str] = []
     dropped: list[str] = []
+    echo = _ngrams(to_simplified(echo_of)) if echo_of else set()
     for sent in _SENT.findall(text):
         s = sent.strip()
         if not s:
@@ -155,7 +167,7 @@ def clean_model_text(text: str, max_sentences: int | None = None) -> tuple[str, 
         s = _LABEL.sub("", s)
         if not s:
             continue
-        if _DIGIT.search(s) or _MASK in s or extract_quantities(s):
+        if _DIGIT.search(s) or _MASK in s or extract_quantities(s) or (echo and _ngrams(s) & echo):
             dropped.append(s)
             continue
         kept.append(s)

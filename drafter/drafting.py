@@ -101,6 +101,7 @@ class SectionDraft:
     completion_tokens: int = 0
     repair_rounds: int = 0
     passages_used: int = 0
+    instructions: str = ""
 
     def marked_body(self) -> str:
         """Body with each remaining finding marked inline (〔待核：…〕) and missing figures listed."""
@@ -235,12 +236,11 @@ _SCHEMAS: dict[str, dict] = {
 }
 
 
-def _schema(kind: str, n: int) -> dict:
+def _schema(kind: str, n: int, keys: Sequence[str] = ()) -> dict:
     if kind == "work":
-        return {"type": "object", "properties": {
-            "intro": {"type": "string", "maxLength": 100},
-            "leads": {"type": "array", "items": {"type": "string", "maxLength": 90}, "minItems": n, "maxItems": n}},
-            "required": ["intro", "leads"]}
+        props = {"intro": {"type": "string", "maxLength": 100}}
+        props.update({k: {"type": "string", "maxLength": 90} for k in keys})
+        return {"type": "object", "properties": props, "required": ["intro", *keys]}
     if kind in ("problems", "next_steps"):
         item = {"type": "object", "properties": {"heading": {"type": "string", "maxLength": 24}, "text": {"type": "string", "maxLength": 110}},
                 "required": ["heading", "text"]}
@@ -302,8 +302,18 @@ class Engine:
             return cp.voice_excerpt(text, self.excerpt_chars)
         return to_simplified(text if self.strategy == "free" else mask_numbers(text))
 
-    def _fit(self, prompt: Prompt, values: dict[str, Any], passages: list[dict]) -> tuple[list[dict], list[dict]]:
-        """Render, dropping the lowest-ranked passages until the prompt fits its budget."""
+    def _fit(self, prompt: Prompt, values: dict[str, Any], passages: list[dict],
+             sec: SectionDraft | None = None) -> tuple[list[dict], list[dict]]:
+        """Render, dropping the lowest-ranked passages until the prompt fits its budget.
+
+        Also records in ``sec.instructions`` the prompt's own wording (rendered
+        without passages, facts or outline), so that model text echoing the
+        instructions can be recognised and dropped.
+        """
+        if sec is not None:
+            bare = dict(values, facts=[], groups=[{"heading": "", "outline": []}] * len(values.get("groups", [])),
+                        figures=[{"name": "", "text": ""}] * len(values.get("figures", [])))
+            sec.instructions = "".join(m["content"] for m in prompt.render(**bare, passages=[]))
         passages = list(passages)
         while True:
             msgs = prompt.render(**values, passages=passages)
@@ -340,7 +350,8 @@ class Engine:
         return {}
 
     def _text(self, sec: SectionDraft, value: Any, max_sentences: int | None = None) -> str:
-        text, dropped = cp.clean_model_text(value if isinstance(value, str) else "", max_sentences)
+        text, dropped = cp.clean_model_text(value if isinstance(value, str) else "", max_sentences,
+                                            echo_of=sec.instructions)
         sec.dropped.extend(dropped)
         return text
 
@@ -401,22 +412,21 @@ class Engine:
             if not groups:
                 raise InputError("The work section has no figures and no facts to write about.")
             values["groups"] = [{"heading": g.heading, "outline": g.outline()} for g in groups]
-            msgs, used = self._fit(prompt, values, passages)
+            msgs, used = self._fit(prompt, values, passages, sec)
             sec.messages, sec.passages_used = msgs, len(used)
-            data = self._json(sec, msgs, out, _schema("work", len(groups)))
-            leads = data.get("leads") if isinstance(data.get("leads"), list) else []
+            data = self._json(sec, msgs, out, _schema("work", len(groups), [g.heading for g in groups]))
             paras = [self._text(sec, data.get("intro"), 2)] if data.get("intro") else []
             for i, g in enumerate(groups):
-                lead = self._text(sec, leads[i], 2) if i < len(leads) else ""
+                lead = self._text(sec, data.get(g.heading), 2)
                 paras.append(f"（{cp.ordinal(i + 1)}）{g.heading}")
-                paras.append(lead + cp.enumerate_items(g.items(kind)))
+                paras.append(lead + cp.enumerate_items(g.items(kind, mentioned=lead)))
             return "\n\n".join(p for p in paras if p)
         if kind in ("problems", "next_steps"):
             target_groups = cp.group_by_topic(figures, []) if figures else []
             values["groups"] = [{"heading": g.heading, "outline": g.outline()} for g in target_groups]
             n = min(4, max(3 if kind == "next_steps" else 2, len(facts)))
             values["n_items"] = n
-            msgs, used = self._fit(prompt, values, passages)
+            msgs, used = self._fit(prompt, values, passages, sec)
             sec.messages, sec.passages_used = msgs, len(used)
             data = self._json(sec, msgs, out, _schema(kind, n))
             items = [it for it in data.get("items", []) if isinstance(it, dict)][:n]
@@ -434,7 +444,7 @@ class Engine:
                 paras.append(("抓好目标任务落实", cp.enumerate_items([cp.figure_clause(f, kind) for f in figures])))
             return "\n\n".join(f"（{cp.ordinal(i)}）{h}{'。' if h else ''}{t}" for i, (h, t) in enumerate(paras, 1))
         # opening / closing / other: one paragraph
-        msgs, used = self._fit(prompt, values, passages)
+        msgs, used = self._fit(prompt, values, passages, sec)
         sec.messages, sec.passages_used = msgs, len(used)
         data = self._json(sec, msgs, out, _schema(kind, 0))
         text = self._text(sec, data.get("text"), 4)
@@ -457,7 +467,7 @@ class Engine:
         figures = sec.figures
         values["figures"] = [{"name": to_simplified(f.name), "text": f"【{i}】" if slots else f.render()} for i, f in enumerate(figures, 1)]
         values["slots"] = slots
-        msgs, used = self._fit(prompt, values, passages)
+        msgs, used = self._fit(prompt, values, passages, sec)
         sec.messages, sec.passages_used = msgs, len(used)
         grammar = GRAMMAR_NO_DIGITS if self.strategy == "grammar" else None
         out = prompt.meta.budget.output

@@ -30,10 +30,11 @@ def fig(name, value, unit, section=None):
 def json_writer(messages):
     """A fake model answering the compose prompts, trying to sneak numbers and names in."""
     user = messages[-1]["content"]
-    if "leads" in user:
-        n = len(re.findall(r"^（\d+）", user, flags=re.M))
-        leads = ["坚持问题导向，着力补齐短板，新建道路4.6公里。"] + ["聚焦群众急难愁盼，持续用力抓落实。"] * (n - 1)
-        return json.dumps({"intro": "一年来，工作队围绕乡村振兴总要求扎实开展各项工作。", "leads": leads}, ensure_ascii=False)
+    if "intro" in user:
+        heads = re.findall(r"^\d+\. (\S+?)（涉及", user, flags=re.M)
+        leads = {h: "聚焦群众急难愁盼，持续用力抓落实。" for h in heads}
+        leads[heads[0]] = "坚持问题导向，着力补齐短板，新建道路4.6公里。"
+        return json.dumps({"intro": "一年来，工作队围绕乡村振兴总要求扎实开展各项工作。", **leads}, ensure_ascii=False)
     if '"items"' in user:
         n = int(re.search(r"恰好 (\d+) 条", user).group(1))
         return json.dumps({"items": [{"heading": "产业基础仍然薄弱", "text": "主导产业规模不大，抗风险能力不强。"}] * n}, ensure_ascii=False)
@@ -56,10 +57,13 @@ def test_clause_building_and_grouping():
     assert ordinal(3) == "三" and ordinal(12) == "十二"
 
 
-def test_model_text_with_numbers_is_dropped():
+def test_model_text_with_numbers_or_prompt_echoes_is_dropped():
     text, dropped = clean_model_text("**坚持问题导向。**全年新建道路4.6公里。群众满意度明显提升")
     assert text == "坚持问题导向。群众满意度明显提升。"
     assert dropped == ["全年新建道路4.6公里。"]
+    prompt = "为“某村驻村工作队”的工作报告写开头一段（导语），说明围绕什么目标开展工作。"
+    text, dropped = clean_model_text("为“某村驻村工作队”的工作报告写开头一段。工作队扎实推进各项工作。", echo_of=prompt)
+    assert text == "工作队扎实推进各项工作。" and len(dropped) == 1
 
 
 def test_mask_and_slots():
