@@ -14,7 +14,14 @@ number. Drafter
    introduction, problems, plans) as JSON, and
 4. drops every sentence of model text that still contains a quantity or a
    placeholder (found by :func:`drafter.quantities.extract_quantities`), so no
-   number can enter the draft except through a figure clause.
+   number can enter the draft except through a figure clause, and every
+   sentence that carries another place's name or a copied run from the
+   passages (:func:`stale_sentence_filter`), so no name enters except the
+   user's own.
+
+The passages show the model only their voice: :func:`voice_excerpt` leaves out
+every sentence with a number and, given the user's words, every sentence naming
+another place.
 """
 
 from __future__ import annotations
@@ -22,6 +29,7 @@ from __future__ import annotations
 import functools
 import json
 import re
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from importlib import resources
 
@@ -126,7 +134,16 @@ def enumerate_items(items: list[str]) -> str:
     return "；".join(f"{ordinal(i)}是{it}" for i, it in enumerate(items, 1)) + "。"
 
 
-_SENT = re.compile(r"[^。！？；!?;]*[。！？；!?;]?")
+_SENT = re.compile(r"[^。！？；!?;]*(?:[。！？；!?;][”」』\"]?)?")
+_HAN = re.compile(r"[\u4e00-\u9fff]")
+MIN_HAN = 6
+
+
+def han(text: str) -> list[str]:
+    """The Han characters of ``text``."""
+    return _HAN.findall(text)
+
+"""A model sentence with fewer Han characters than this is a fragment and is dropped."""
 _DIGIT = re.compile(r"[0-9０-９]")
 _MASK = "××"
 _LABEL = re.compile(r"^(第[一二三四五六七八九十\d]+(小节|项|部分|句)|小节[一二三四五六七八九十\d]+|引导语|intro|leads?)\s*[:：]\s*", re.I)
@@ -141,14 +158,16 @@ def _ngrams(text: str, n: int = ECHO_NGRAM) -> set[str]:
     return {text[i : i + n] for i in range(max(0, len(text) - n + 1))}
 
 
-def clean_model_text(text: str, max_sentences: int | None = None, echo_of: str = "") -> tuple[str, list[str]]:
+def clean_model_text(text: str, max_sentences: int | None = None, echo_of: str = "",
+                     reject: Callable[[str], bool] | None = None) -> tuple[str, list[str]]:
     """Keep only numeral-free sentences of model-written text.
 
     Removes Markdown/list markers and chat artefacts, then drops each sentence
     containing a digit, a quantity or a placeholder (model text carries no
     numbers in this strategy, so a year or a date is dropped too), and each
     sentence that echoes the prompt's instructions (``echo_of``: a shared run
-    of :data:`ECHO_NGRAM` characters).
+    of :data:`ECHO_NGRAM` characters), and each sentence ``reject`` says no to
+    (``reject(sentence) -> True``; see :func:`stale_sentence_filter`).
 
     Returns:
         ``(clean_text, dropped_sentences)``; clean text ends with 。 when non-empty.
@@ -167,7 +186,8 @@ def clean_model_text(text: str, max_sentences: int | None = None, echo_of: str =
         s = _LABEL.sub("", s)
         if not s:
             continue
-        if _DIGIT.search(s) or _MASK in s or extract_quantities(s) or (echo and _ngrams(s) & echo):
+        if (len(_HAN.findall(s)) < MIN_HAN or _DIGIT.search(s) or _MASK in s or extract_quantities(s)
+                or (echo and _ngrams(s) & echo) or (reject is not None and reject(s))):
             dropped.append(s)
             continue
         kept.append(s)
@@ -200,21 +220,52 @@ def parse_json_reply(text: str) -> dict | None:
     return None
 
 
-def voice_excerpt(text: str, max_chars: int = 120) -> str:
+def voice_excerpt(text: str, max_chars: int = 120, allowed_text: str | None = None) -> str:
     """The numeral-free sentences of a past passage, up to ``max_chars`` characters.
 
     What the model sees of a past report in the ``compose`` strategy: its voice
     without its figures (a sentence with a quantity or placeholder is left out
-    whole, so nothing invites the model to fill a gap).
+    whole, so nothing invites the model to fill a gap) and, when
+    ``allowed_text`` is given, without its places: a sentence naming anything
+    not in ``allowed_text`` (:func:`drafter.names.extract_names`) is left out too.
     """
+    from .names import extract_names, name_key
     from .quantities import extract_quantities
 
+    allowed = name_key(allowed_text) if allowed_text is not None else None
     out = ""
     for sent in _SENT.findall(to_simplified(text).replace("\n", "")):
         s = sent.strip()
         if not s or _DIGIT.search(s) or extract_quantities(s):
             continue
+        if allowed is not None and any(n.key not in allowed for n in extract_names(s)):
+            continue
         if len(out) + len(s) > max_chars:
             break
         out += s
     return out
+
+
+def stale_sentence_filter(context: Sequence[str], allowed_text: str, copied_chars: int = 20) -> Callable[[str], bool]:
+    """A ``reject`` for :func:`clean_model_text`: True for a sentence the check would fault.
+
+    A sentence is rejected when it carries a name found in ``context`` but not
+    in ``allowed_text`` (:func:`drafter.names.find_stale_names`) or a run of
+    ``copied_chars`` characters standing in a passage (:func:`drafter.copying.find_copied`).
+
+    Args:
+        context: the passages retrieved for the section (whole, as the check sees them).
+        allowed_text: the user's words (:func:`drafter.check.allowed_text`).
+        copied_chars: shortest copied run, as in the check.
+    """
+    from .copying import find_copied
+    from .names import find_stale_names
+
+    passages = [c for c in context if c]
+
+    def reject(sentence: str) -> bool:
+        if not passages:
+            return False
+        return bool(find_stale_names(sentence, passages, allowed_text) or find_copied(sentence, passages, copied_chars))
+
+    return reject

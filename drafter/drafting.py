@@ -17,6 +17,16 @@ Number strategies (``strategy=``; the eval harness compares them):
 ``grammar``
     As ``slots``, plus a llama.cpp grammar forbidding digits outside markers
     (embedded server only; S4a).
+``masked-names``
+    As ``masked``, with other places' names in the passages masked too
+    (:func:`drafter.names.mask_names`: 海星村 → 某村, 仙河镇 → 某镇).
+
+Names (issue 7): the check is given the whole user input (title, organisation,
+period, figure names, facts, names), so a name from the passages that the user
+did not give is a ``stale_name``, and a run copied from them is ``copied``. In
+``compose`` the passages' excerpts leave out sentences naming other places, and
+model sentences carrying a stale name or a copied run are dropped like those
+with numbers.
 
 Every strategy ends with the number guard (:func:`drafter.check.check_draft`);
 the prose strategies send findings back for ``repair_rounds`` rounds; what still
@@ -46,9 +56,12 @@ STRATEGIES = {
     "masked": "Passages with numbers masked + figures.",
     "slots": "Masked passages; figures as markers 【n】 filled by Drafter after generation.",
     "grammar": "As slots, with a llama.cpp grammar forbidding digits outside markers (embedded server only).",
+    "masked-names": "As masked, with other places' names in the passages masked too (某村, 某镇 …).",
 }
 """Named number strategies."""
 
+MIN_PARAGRAPH_HAN = 30
+"""An opening/closing paragraph with fewer Han characters than this (after cleaning) is asked for again."""
 SLOT_RE = re.compile(r"[【\[]\s*(\d{1,2})\s*[】\]]")
 GRAMMAR_NO_DIGITS = 'root ::= (char | slot)+\nchar ::= [^0-9０-９【】\\[\\]]\nslot ::= "【" [1-9] [0-9]? "】"\n'
 """GBNF grammar: any text without digits, except inside 【n】 slot markers."""
@@ -79,6 +92,8 @@ class SectionDraft:
         strategy, prompt, prompt_sha256: how it was made.
         messages: the prompt as sent (first round); replies: raw model replies.
         dropped: model sentences removed because they carried numbers.
+        warnings: problems with the model's replies the user should know of (a reply
+            cut off at its token budget twice, or not valid JSON twice), one sentence each.
         passages_used: how many retrieved passages fit the prompt's token budget.
         latency: seconds in model calls; prompt_tokens/completion_tokens: usage.
     """
@@ -96,6 +111,7 @@ class SectionDraft:
     messages: list[dict[str, str]] = field(default_factory=list)
     replies: list[str] = field(default_factory=list)
     dropped: list[str] = field(default_factory=list)
+    warnings: list[str] = field(default_factory=list)
     latency: float = 0.0
     prompt_tokens: int = 0
     completion_tokens: int = 0
@@ -106,8 +122,14 @@ class SectionDraft:
     def marked_body(self) -> str:
         """Body with each remaining finding marked inline (〔待核：…〕) and missing figures listed."""
         body = self.body
-        for f in sorted((f for f in self.check.findings if f.start >= 0), key=lambda f: -f.start):
-            body = body[: f.start] + f"〔待核：{body[f.start:f.end]}〕" + body[f.end :]
+        spans: list[list[int]] = []
+        for f in sorted((f for f in self.check.findings if f.start >= 0), key=lambda f: f.start):
+            if spans and f.start < spans[-1][1]:  # a name inside a copied run: one mark for both
+                spans[-1][1] = max(spans[-1][1], f.end)
+            else:
+                spans.append([f.start, f.end])
+        for start, end in reversed(spans):
+            body = body[:start] + f"〔待核：{body[start:end]}〕" + body[end:]
         missing = [f for f in self.check.findings if f.start < 0]
         if missing:
             body += "\n\n" + "\n".join(f"> 〔待核〕{f.explanation or f.figure}" for f in missing)
@@ -120,17 +142,31 @@ class Draft:
 
     Attributes:
         title: report title; sections: in order; script: output script.
+        missing: headings (or labels) of outline sections not written because
+            an error stopped the report (see :attr:`DrafterError.draft`); empty when complete.
+        error: that error's message ('' when complete).
     """
 
     title: str
     sections: list[SectionDraft]
     script: str = "simplified"
     with_title: bool = True
+    missing: list[str] = field(default_factory=list)
+    error: str = ""
+
+    @property
+    def complete(self) -> bool:
+        """False when an error stopped the report before every section was written."""
+        return not self.missing
 
     @property
     def ok(self) -> bool:
-        """True when every section's check is clean."""
-        return all(s.check.ok for s in self.sections)
+        """True when the draft is complete and every section's check is clean."""
+        return self.complete and all(s.check.ok for s in self.sections)
+
+    def incomplete_note(self) -> str:
+        """The mark an incomplete draft carries at its end (``''`` when complete)."""
+        return f"〔草稿未完成：{'、'.join(self.missing)}未能生成，请重新运行。〕" if self.missing else ""
 
     @property
     def check(self) -> CheckResult:
@@ -161,6 +197,7 @@ class Draft:
             if s.heading:
                 parts.append(f"## {s.heading}")
             parts.append(s.marked_body() if marked else s.body)
+        parts.append(self.incomplete_note())
         return self._convert("\n\n".join(p for p in parts if p)) + "\n"
 
     @property
@@ -169,6 +206,7 @@ class Draft:
         parts = [self.title] if self.with_title else []
         for s in self.sections:
             parts.extend([s.heading, s.body])
+        parts.append(self.incomplete_note())
         return self._convert("\n\n".join(p for p in parts if p)) + "\n"
 
     def to_dict(self) -> dict[str, Any]:
@@ -177,12 +215,15 @@ class Draft:
             "title": self._convert(self.title),
             "text": self.text,
             "ok": self.ok,
+            "complete": self.complete,
+            "missing_sections": [self._convert(m) for m in self.missing],
+            "error": self.error,
             "script": self.script,
             "sections": [
                 {
                     "kind": s.kind, "heading": self._convert(s.heading), "text": self._convert(s.body),
                     "strategy": s.strategy, "prompt": s.prompt, "sources": [x.to_dict() for x in s.sources],
-                    "check": s.check.to_dict(), "latency": round(s.latency, 3),
+                    "check": s.check.to_dict(), "warnings": s.warnings, "latency": round(s.latency, 3),
                     "tokens": {"prompt": s.prompt_tokens, "completion": s.completion_tokens},
                 }
                 for s in self.sections
@@ -281,6 +322,7 @@ class Engine:
         self.on_event = on_event or (lambda name, payload: None)
         self.passages = passages
         self.excerpt_chars = excerpt_chars
+        self._rejects: dict[int, Callable[[str], bool]] = {}  # per section being drafted: model sentences to drop
 
     # -- helpers -------------------------------------------------------------
     def _prompt(self, kind: str) -> Prompt:
@@ -295,11 +337,17 @@ class Engine:
             return self.prompts.prompts[base]
         return self.prompts.for_section(kind)
 
-    def _passage_text(self, text: str, prompt: Prompt) -> str:
-        """What the model sees of a passage: numbers kept (free), masked (prose strategies) or
-        left out with their sentences (compose, :func:`drafter.compose.voice_excerpt`)."""
+    def _passage_text(self, text: str, prompt: Prompt, allowed: str | None = None) -> str:
+        """What the model sees of a passage: numbers kept (free), masked (prose strategies; names
+        too in masked-names) or left out with their sentences (compose,
+        :func:`drafter.compose.voice_excerpt`, which also leaves out sentences naming places
+        not in ``allowed``)."""
         if prompt.meta.strategy != "prose":
-            return cp.voice_excerpt(text, self.excerpt_chars)
+            return cp.voice_excerpt(text, self.excerpt_chars, allowed)
+        if self.strategy == "masked-names":
+            from .names import mask_names
+
+            text = mask_names(text, allowed or "")
         return to_simplified(text if self.strategy == "free" else mask_numbers(text))
 
     def _fit(self, prompt: Prompt, values: dict[str, Any], passages: list[dict],
@@ -307,13 +355,17 @@ class Engine:
         """Render, dropping the lowest-ranked passages until the prompt fits its budget.
 
         Also records in ``sec.instructions`` the prompt's own wording (rendered
-        without passages, facts or outline), so that model text echoing the
-        instructions can be recognised and dropped.
+        without passages, facts or outline; JSON example lines excluded) and
+        the passages' text, so that model text echoing the instructions or
+        copying a passage can be recognised and dropped.
         """
         if sec is not None:
             bare = dict(values, facts=[], groups=[{"heading": "", "outline": []}] * len(values.get("groups", [])),
                         figures=[{"name": "", "text": ""}] * len(values.get("figures", [])))
-            sec.instructions = "".join(m["content"] for m in prompt.render(**bare, passages=[]))
+            wording = "\n".join(m["content"] for m in prompt.render(**bare, passages=[]))
+            # the JSON example lines are generic genre text written for the prompt: imitating them is fine
+            sec.instructions = "\n".join(ln for ln in wording.splitlines() if not ln.lstrip().startswith("{"))
+            sec.instructions += "\n".join(p["text"] for p in passages)  # copying a passage is an echo too
         passages = list(passages)
         while True:
             msgs = prompt.render(**values, passages=passages)
@@ -327,8 +379,20 @@ class Engine:
                 )
             passages.pop()
 
-    def _call(self, sec: SectionDraft, msgs: list[dict], max_tokens: int, json_schema: dict | None = None,
-              grammar: str | None = None) -> str:
+    def _call(self, sec: SectionDraft, msgs: list[dict], max_tokens: int, grammar: str | None = None) -> str:
+        """A prose reply; one cut off at ``max_tokens`` is asked for again once with twice the
+        budget, and a warning is kept when it is cut off again (the guard still checks it)."""
+        text, cut = self._complete(sec, msgs, max_tokens, grammar=grammar)
+        if cut:
+            text, cut = self._complete(sec, msgs, max_tokens * 2, grammar=grammar)
+            if cut:
+                sec.warnings.append(f"The model's reply was cut off at {max_tokens * 2} tokens twice; the text may end early "
+                                    f"(raise budget.output in the prompt '{sec.prompt}').")
+        return text
+
+    def _complete(self, sec: SectionDraft, msgs: list[dict], max_tokens: int, json_schema: dict | None = None,
+                  grammar: str | None = None) -> tuple[str, bool]:
+        """One model call: ``(text, cut off at max_tokens)``; usage is added to ``sec``."""
         rf = None
         if json_schema is not None:
             rf = {"type": "json_object", "schema": json_schema} if self.schema_ok else {"type": "json_object"}
@@ -339,19 +403,28 @@ class Engine:
         sec.prompt_tokens += reply.prompt_tokens
         sec.completion_tokens += reply.completion_tokens
         sec.replies.append(reply.text)
-        return reply.text
+        return reply.text, reply.finish_reason == "length"
 
     def _json(self, sec: SectionDraft, msgs: list[dict], max_tokens: int, schema: dict) -> dict:
+        """The model's JSON object, asked for twice at most; a reply cut off at the budget is asked
+        for again with twice the budget. Two failures leave the model's text out, with a warning."""
+        budget, cut = max_tokens, False
         for attempt in range(2):
-            data = cp.parse_json_reply(self._call(sec, msgs, max_tokens, schema))
+            text, cut = self._complete(sec, msgs, budget, schema)
+            data = cp.parse_json_reply(text)
             if data is not None:
                 return data
+            if cut:
+                budget = max_tokens * 2
         sec.dropped.append("(the model's reply was not valid JSON twice; its text was left out)")
+        why = f"cut off at {budget} tokens" if cut else "not valid JSON"
+        sec.warnings.append(f"The model's reply was {why} twice; only Drafter's own sentences are in this section "
+                            f"(prompt '{sec.prompt}').")
         return {}
 
     def _text(self, sec: SectionDraft, value: Any, max_sentences: int | None = None) -> str:
         text, dropped = cp.clean_model_text(value if isinstance(value, str) else "", max_sentences,
-                                            echo_of=sec.instructions)
+                                            echo_of=sec.instructions, reject=self._rejects.get(id(sec)))
         sec.dropped.extend(dropped)
         return text
 
@@ -372,7 +445,7 @@ class Engine:
         Raises:
             PromptError, ModelError: prompt or model failures (completed sections are the caller's).
         """
-        from .check import check_draft
+        from .check import allowed_text, check_draft
 
         prompt = self._prompt(kind)
         sec = SectionDraft(kind=kind, heading=heading, body="", figures=list(figures), facts=list(facts),
@@ -380,9 +453,14 @@ class Engine:
         self.on_event("section_start", sec)
         hits = self.retrieve(kind, figures, facts) if self.retrieve else []
         hits = hits[: self.passages]
+        # the whole user input: a name the passages have and this has not is another place's
+        user = FigureSet(figures=list(figures), title=figset.title, organisation=figset.organisation,
+                         period=figset.period, facts=list(figset.facts), names=list(figset.names))
+        allowed = allowed_text(user)
+        context = [h.chunk.text for h in hits]
         passages = [
             {"title": to_simplified(h.chunk.report_title), "path": to_simplified(" / ".join(h.chunk.section_path)),
-             "text": self._passage_text(h.chunk.text, prompt)}
+             "text": self._passage_text(h.chunk.text, prompt, allowed)}
             for h in hits
         ]
         passages = [p for p in passages if p["text"]]
@@ -395,12 +473,16 @@ class Engine:
             "target_chars": prompt.meta.target_chars,
         }
         if prompt.meta.strategy == "prose":
-            body = self._prose(sec, prompt, values, passages)
+            body = self._prose(sec, prompt, values, passages, user)
         else:
-            body = self._compose(sec, kind, prompt, values, passages)
+            self._rejects[id(sec)] = cp.stale_sentence_filter(context, allowed)
+            try:
+                body = self._compose(sec, kind, prompt, values, passages)
+            finally:
+                self._rejects.pop(id(sec), None)
         sec.sources = [Source(h.chunk.report_title, h.chunk.section_path, h.chunk.id, h.score) for h in hits[: sec.passages_used]]
         sec.body = body
-        sec.check = check_draft(body, list(figures), context=[h.chunk.text for h in hits])
+        sec.check = check_draft(body, user, context=context)
         self.on_event("section_done", sec)
         return sec
 
@@ -448,19 +530,25 @@ class Engine:
         sec.messages, sec.passages_used = msgs, len(used)
         data = self._json(sec, msgs, out, _schema(kind, 0))
         text = self._text(sec, data.get("text"), 4)
+        if len(cp.han(text)) < MIN_PARAGRAPH_HAN:
+            # mostly echo, copy or numbers: ask once more, without the passages it copied from
+            msgs, _ = self._fit(prompt, values, [], sec)
+            sec.messages, sec.passages_used = msgs, 0
+            data = self._json(sec, msgs, out, _schema(kind, 0))
+            retry = self._text(sec, data.get("text"), 4)
+            text = retry if len(cp.han(retry)) > len(cp.han(text)) else text
         if figures:
             summary = "，".join(cp.figure_clause(f, kind) for f in figures) + "。"
-            tail = "现将有关情况报告如下。"
-            if text.endswith(tail):
-                text = text[: -len(tail)] + summary + tail
-            else:
-                text = text + summary
+            tail = re.search(r"现将[^。]{0,16}如下。$", text)
+            text = text[: tail.start()] + summary + tail.group(0) if tail else text + summary
+        if kind == "opening" and not re.search(r"如下。$", text):
+            text += "现将有关情况报告如下。"  # the genre's closing sentence of a 导语
         for fact in facts:
             if cp.fact_clause(fact) not in text:
                 text += cp.fact_clause(fact) + "。"
         return text
 
-    def _prose(self, sec: SectionDraft, prompt: Prompt, values: dict, passages: list[dict]) -> str:
+    def _prose(self, sec: SectionDraft, prompt: Prompt, values: dict, passages: list[dict], user: FigureSet) -> str:
         from .check import check_draft
 
         slots = self.strategy in ("slots", "grammar")
@@ -475,7 +563,7 @@ class Engine:
         body = _clean_prose(fill_slots(reply, figures) if slots else reply)
         history = list(msgs)
         for _ in range(self.repair_rounds):
-            result = check_draft(body, list(figures), context=[p["text"] for p in passages])
+            result = check_draft(body, user, context=[p["text"] for p in passages])
             if result.ok:
                 break
             problems = "\n".join(f"- {f.explanation or f.kind + '：' + f.text}" for f in result.findings)
