@@ -46,7 +46,7 @@ class Settings(BaseModel):
     local_model: str = Field("qwen2.5-coder-1.5b", description="Embedded model used when base_url is unset.")
     threads: int = Field(1, ge=1, description="Generation threads of the embedded server (1 keeps speed on a busy 2-core machine).")
     temperature: float = Field(0.3, ge=0.0, le=2.0)
-    timeout: float = Field(180.0, gt=0, description="Seconds to wait for one model reply.")
+    timeout: float = Field(300.0, gt=0, description="Seconds to wait for one model reply.")
     max_retries: int = Field(3, ge=0, description="Retries after a 429/5xx/timeout/empty reply, with backoff.")
     strategy: str = Field("compose", description="Number strategy (see drafter.drafting.STRATEGIES).")
     repair_rounds: int = Field(1, ge=0, le=5)

@@ -581,7 +581,7 @@ def open_client(settings: Settings, *, cache: bool = False) -> Iterator[LLMClien
 
     from .localmodel import LocalServer, ensure_model_file, get_spec
 
-    spec = get_spec(settings.local_model)
+    spec = get_spec(settings.model or settings.local_model)  # without base_url, --model names an embedded model
     path = ensure_model_file(spec.name, settings.cache_dir())
     with LocalServer(path, alias=spec.name, threads=settings.threads, log_dir=settings.cache_dir() / "logs") as server:
         client = OpenAIClient(
