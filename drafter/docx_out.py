@@ -114,6 +114,8 @@ def docx_bytes(draft: Draft) -> bytes:
             para = para.strip().lstrip("> ")
             if para:
                 doc.add_paragraph(para, style=h2 if _H2.match(para) and len(para) < 40 else body)
+    if draft.incomplete_note():
+        doc.add_paragraph(convert(draft.incomplete_note()), style=body)
     footer = sec.footer.paragraphs[0]
     footer.alignment = WD_ALIGN_PARAGRAPH.CENTER
     _page_number(footer)

@@ -25,6 +25,11 @@ class DrafterError(Exception):
         hint: optional second sentence saying what to do about it.
     """
 
+    draft = None
+    """For an error while writing a report: the :class:`~drafter.drafting.Draft`
+    of the sections finished before it (``draft.complete`` is False), else None.
+    Callers keep that work instead of losing it with the error."""
+
     def __init__(self, message: str, hint: str | None = None) -> None:
         super().__init__(message)
         self.message = message

@@ -172,6 +172,8 @@ def _figure(entry: Any, where: str, seen: dict[str, str]) -> Figure:
     unit = entry.get("unit")
     unit = None if unit is None else unicodedata.normalize("NFKC", str(unit)).strip()
     value, unit_in_value, value_text = parse_value(entry.get("value"), unit, where)
+    if not unit and unit_in_value:  # an empty unit cell (CSV, .xlsx) or '': the value's own unit (4.5公里)
+        unit = unit_in_value
     if unit is None:
         if unit_in_value is None:
             raise InputError(f"{where}: 'unit' is missing; give the unit as it should be written (公里, 万元, 人次, %), or unit: '' for a bare number.")

@@ -10,6 +10,7 @@ store: a second process waits on ``ingest.lock``.
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import time
 from collections.abc import Callable, Sequence
@@ -92,7 +93,10 @@ def ingest(paths: Sequence[str | Path], store: Store, prune: bool = False, max_t
         An :class:`IngestReport`.
 
     Raises:
-        InputError: a path that does not exist. StoreError: store problems.
+        InputError: a path that does not exist, no files, or no usable file (every
+            one skipped: empty, binary, too large, unreadable …; the message
+            names them). Nothing is written then: the store is locked and
+            opened only once a usable file is found. StoreError: store problems.
     """
     from filelock import FileLock
 
@@ -105,10 +109,8 @@ def ingest(paths: Sequence[str | Path], store: Store, prune: bool = False, max_t
     if not files:
         raise InputError(f"No files to ingest under {', '.join(map(str, paths))}.")
     report = IngestReport()
-    store.local_dir.mkdir(parents=True, exist_ok=True)
-    with FileLock(str(store.local_dir / "ingest.lock")):
-        store.collection(create=True)
-        changed = False
+    with contextlib.ExitStack() as locked:
+        changed = opened = False
         for n, path in enumerate(files, 1):
             src = source_key(path)
             parsed = parse_file(path)
@@ -118,6 +120,11 @@ def ingest(paths: Sequence[str | Path], store: Store, prune: bool = False, max_t
                 if progress:
                     progress(src, n, len(files))
                 continue
+            if not opened:  # first usable file: lock and open the store
+                store.local_dir.mkdir(parents=True, exist_ok=True)
+                locked.enter_context(FileLock(str(store.local_dir / "ingest.lock")))
+                store.collection(create=True)
+                opened = True
             fh = file_hash(path)
             chunks = []
             for rep in parsed.reports:
@@ -141,6 +148,10 @@ def ingest(paths: Sequence[str | Path], store: Store, prune: bool = False, max_t
             changed = changed or bool(new or stale)
             if progress:
                 progress(src, n, len(files))
+        if not opened:
+            shown = "; ".join(f"{Path(f.source).name}: {f.skipped}" for f in report.files[:3])
+            more = f"; and {len(report.files) - 3} more" if len(report.files) > 3 else ""
+            raise InputError(f"Nothing to ingest: no usable file under {', '.join(map(str, paths))} ({shown}{more}).")
         if prune:
             for src in list(store.sources()):
                 if not Path(src).exists():

@@ -4,8 +4,16 @@ Chinese has no spaces, so documents and queries are segmented with jieba after
 conversion to simplified script (OpenCC tw2sp); traditional and simplified
 queries therefore hit the same passages. Punctuation, whitespace and one-
 character function words are dropped. Hits with a zero score are dropped.
-The index keeps per-document metadata (kind, year, source, report) so filters
-become a ``weight_mask`` instead of a second pass.
+A document is its section headings followed by its text (the headings are
+what the dense side embeds too, see ``Chunk.embed_text``). The index keeps
+per-document metadata (kind, year, source, report) so filters become a
+``weight_mask`` instead of a second pass.
+
+Saved layout (``lexical/``): ``bm25/`` (bm25s files, loaded memory-mapped),
+``meta.json`` (ids and filter fields, format :data:`FORMAT`) and
+``tokens.txt`` (each document's tokens, one line per document), which is read
+only when the index is rebuilt after an ingest, so unchanged documents are not
+segmented again.
 """
 
 from __future__ import annotations
@@ -25,6 +33,8 @@ import numpy as np
 
 from .script import normalise
 
+FORMAT = 2
+"""Version of the saved index; an index saved in another format is rebuilt."""
 _KEEP = re.compile(r"[\w\u4e00-\u9fff]")
 _STOP = frozenset("的 了 和 与 及 等 在 对 为 是 将 把 被 由 从 于 以 并 也 又 而 或 之 其 有 着 就 都 要 中 上 下 个 年 月 日".split())
 
@@ -51,6 +61,12 @@ def tokenize(text: str) -> list[str]:
     return out
 
 
+def document_tokens(chunk: Any) -> list[str]:
+    """Tokens of one document: its section headings, then its text."""
+    heads = " ".join(getattr(chunk, "section_path", None) or [])
+    return tokenize(f"{heads} {chunk.norm_text or chunk.text}") or ["<empty>"]
+
+
 @dataclass
 class DocMeta:
     """Per-document data kept beside the BM25 matrix for filtering."""
@@ -68,23 +84,48 @@ class LexicalIndex:
     Build with :meth:`build`, persist with :meth:`save`, reopen with :meth:`load`.
     """
 
-    def __init__(self, retriever: Any, meta: DocMeta) -> None:
+    def __init__(self, retriever: Any, meta: DocMeta, tokens: list[list[str]] | None = None,
+                 folder: Path | None = None) -> None:
         self.retriever = retriever
         self.meta = meta
         self._vocab = getattr(retriever, "vocab_dict", None) or {}
+        self._tokens = tokens
+        self._folder = folder
+        self._codes: dict[str, tuple[np.ndarray, np.ndarray]] = {}
+        self._positions: dict[str, int] | None = None
 
     @property
     def count(self) -> int:
         """Number of indexed documents."""
         return len(self.meta.ids)
 
+    def tokens(self) -> dict[str, list[str]]:
+        """``{doc id: tokens}`` (read from ``tokens.txt`` for a loaded index; empty when unavailable)."""
+        if self._tokens is None and self._folder is not None:
+            try:
+                lines = (self._folder / "tokens.txt").read_text(encoding="utf-8").split("\n")
+            except OSError:
+                return {}
+            if len(lines) < self.count:
+                return {}
+            return {cid: line.split(" ") for cid, line in zip(self.meta.ids, lines)}
+        return dict(zip(self.meta.ids, self._tokens or []))
+
     @classmethod
-    def build(cls, chunks: Sequence[Any]) -> "LexicalIndex":
-        """Index chunks having ``id``, ``norm_text``, ``section_kind``, ``year``, ``source``, ``report_id``."""
+    def build(cls, chunks: Sequence[Any], reuse: "LexicalIndex | None" = None) -> "LexicalIndex":
+        """Index chunks having ``id``, ``norm_text``, ``section_path``, ``section_kind``, ``year``, ``source``, ``report_id``.
+
+        Args:
+            chunks: the documents, in index order.
+            reuse: a previous index of (mostly) the same chunks; tokens of ids it
+                holds are taken from it instead of segmenting the text again
+                (chunk ids are content hashes, so an id's text never changes).
+        """
         import bm25s
 
         retriever = bm25s.BM25()
-        tokens = [tokenize(c.norm_text or c.text) or ["<empty>"] for c in chunks]
+        known = reuse.tokens() if reuse is not None else {}
+        tokens = [known.get(c.id) or document_tokens(c) for c in chunks]
         if tokens:
             retriever.index(tokens, show_progress=False)
         meta = DocMeta(
@@ -94,7 +135,7 @@ class LexicalIndex:
             sources=[c.source for c in chunks],
             reports=[c.report_id for c in chunks],
         )
-        return cls(retriever, meta)
+        return cls(retriever, meta, tokens)
 
     def save(self, folder: Path) -> None:
         """Write the index to ``folder`` atomically (a temp folder, then rename)."""
@@ -104,9 +145,12 @@ class LexicalIndex:
         try:
             if self.count:
                 self.retriever.save(str(tmp / "bm25"), show_progress=False)
+            toks = self.tokens()
+            (tmp / "tokens.txt").write_text("\n".join(" ".join(toks.get(cid, [])) for cid in self.meta.ids), encoding="utf-8")
             (tmp / "meta.json").write_text(
                 json.dumps(
                     {
+                        "format": FORMAT,
                         "ids": self.meta.ids,
                         "kinds": list(self.meta.kinds),
                         "years": self.meta.years.tolist(),
@@ -125,6 +169,7 @@ class LexicalIndex:
             os.replace(tmp, folder)
             if old.exists():
                 shutil.rmtree(old, ignore_errors=True)
+            self._tokens, self._folder = None, folder  # tokens stay on disk, not in memory
         finally:
             if tmp.exists():
                 shutil.rmtree(tmp, ignore_errors=True)
@@ -137,11 +182,15 @@ class LexicalIndex:
         folder = Path(folder)
         try:
             data = json.loads((folder / "meta.json").read_text(encoding="utf-8"))
-            retriever = bm25s.BM25.load(str(folder / "bm25"), mmap=False, show_progress=False) if data["ids"] else bm25s.BM25()
-        except (OSError, ValueError, KeyError):
+            if data.get("format") != FORMAT:
+                return None
+            retriever = bm25s.BM25.load(str(folder / "bm25"), mmap=True, show_progress=False) if data["ids"] else bm25s.BM25()
+            if data["ids"] and int(retriever.scores["num_docs"]) != len(data["ids"]):
+                return None  # files of two saves (the folder was replaced while loading)
+        except (OSError, ValueError, KeyError, TypeError):
             return None
         meta = DocMeta(data["ids"], np.array(data["kinds"], dtype=object), np.array(data["years"], dtype=np.int32), data["sources"], data["reports"])
-        return cls(retriever, meta)
+        return cls(retriever, meta, folder=folder)
 
     def mask(self, kinds: Sequence[str] | None = None, year_from: int | None = None, year_to: int | None = None,
              sources: Sequence[str] | None = None, reports: Sequence[str] | None = None) -> np.ndarray | None:
@@ -150,16 +199,30 @@ class LexicalIndex:
             return None
         m = np.ones(self.count, dtype=bool)
         if kinds:
-            m &= np.isin(self.meta.kinds, list(kinds))
+            m &= self._member("kinds", kinds)
         if year_from is not None:
             m &= self.meta.years >= year_from
         if year_to is not None:
             m &= (self.meta.years <= year_to) & (self.meta.years >= 0)
         if sources:
-            m &= np.isin(np.array(self.meta.sources, dtype=object), list(sources))
+            m &= self._member("sources", sources)
         if reports:
-            m &= np.isin(np.array(self.meta.reports, dtype=object), list(reports))
+            m &= self._member("reports", reports)
         return m.astype(np.float32)
+
+    def _member(self, field: str, values: Sequence[str]) -> np.ndarray:
+        """Boolean array: the document's ``field`` is one of ``values`` (categorical codes, built once)."""
+        if field not in self._codes:
+            self._codes[field] = np.unique(np.asarray(getattr(self.meta, field), dtype=object), return_inverse=True)
+        labels, codes = self._codes[field]
+        wanted = np.flatnonzero(np.isin(labels, list(values)))
+        return np.isin(codes, wanted)
+
+    def positions(self) -> dict[str, int]:
+        """``{doc id: row}`` (built once)."""
+        if self._positions is None:
+            self._positions = {cid: i for i, cid in enumerate(self.meta.ids)}
+        return self._positions
 
     def search(self, query: str, k: int, mask: np.ndarray | None = None) -> list[tuple[str, float]]:
         """Top-``k`` ``(chunk_id, bm25 score)`` with score > 0."""

@@ -52,6 +52,9 @@ HOST = "127.0.0.1"
 DEFAULT_MODEL = "qwen2.5-coder-1.5b"
 """Name of the embedded model used when nothing else is configured."""
 _CHUNK = 8 * 1024 * 1024
+_SERVER_ENV_OVERRIDES = frozenset({"HOST", "PORT", "CONFIG_FILE", "API_KEY", "SSL_KEYFILE", "SSL_CERTFILE"})
+"""Environment variables (any case) that llama_cpp.server prefers to its command line or
+reads as settings (address, config file, key, TLS); never passed to it."""
 
 
 @dataclass(frozen=True)
@@ -470,7 +473,9 @@ class LocalServer:
         self.log_path = self.log_dir / f"llama-server-{self.alias}-{stamp}-{os.getpid()}-{port}.log"
         self._prune_logs()
         self.port = port
-        env = dict(os.environ)
+        # llama_cpp.server lets $HOST/$PORT override --host/--port and $CONFIG_FILE replace
+        # every flag: drop them so the server binds where it is told (127.0.0.1 only).
+        env = {k: v for k, v in os.environ.items() if k.upper() not in _SERVER_ENV_OVERRIDES}
         env.setdefault("PYTHONUNBUFFERED", "1")
         with open(self.log_path, "wb") as logf:
             self._proc = subprocess.Popen(

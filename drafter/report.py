@@ -26,7 +26,7 @@ import yaml
 
 from .compose import ordinal
 from .drafting import Draft, Engine, SectionDraft
-from .errors import InputError
+from .errors import DrafterError, InputError
 from .figures import Fact, Figure, FigureSet
 from .kinds import KINDS, label, parse_kind
 from .script import to_simplified
@@ -133,10 +133,14 @@ def write_report(engine: Engine, figset: FigureSet, outline: list[OutlineItem] |
         partial: only some sections are written; other sections' figures are left out.
 
     Returns:
-        A :class:`Draft`; sections finished before an error are lost only with the error.
+        A :class:`Draft`.
 
     Raises:
-        InputError: figures for a section missing from the outline; ModelError/PromptError from the engine.
+        InputError: figures for a section missing from the outline, or nothing to
+            write in the work section (both before any model call).
+        ModelError/PromptError: from the engine. When sections were finished
+            before the error, the error's ``draft`` holds them (a :class:`Draft`
+            with ``complete`` False and the unwritten sections in ``missing``).
     """
     outline = outline or default_outline()
     kinds = [o.kind for o in outline]
@@ -145,18 +149,29 @@ def write_report(engine: Engine, figset: FigureSet, outline: list[OutlineItem] |
             raise InputError(f"Unknown section kind '{k}'.")
     figs = assign_figures(figset, kinds, partial)
     facts = assign_facts(figset, kinds)
-    sections: list[SectionDraft] = []
+    headings: list[str] = []
     number = 0
-    for i, item in enumerate(outline, 1):
+    for item in outline:
         heading = ""
         if item.kind not in ("opening", "closing"):
             number += 1
             heading = f"{ordinal(number)}、{to_simplified(item.heading or label(item.kind))}"
         if item.kind == "work" and not figs["work"] and not facts["work"]:
             raise InputError(f"{figset.source or 'figures'}: nothing to write in {heading or label('work')}: no figures or facts for it.")
-        sec = engine.write_section(item.kind, figset, figs[item.kind], facts[item.kind], heading=heading)
+        headings.append(heading)
+    title = to_simplified(report_title(figset))
+    with_title = len(outline) > 1 if with_title is None else with_title
+    sections: list[SectionDraft] = []
+    for i, (item, heading) in enumerate(zip(outline, headings), 1):
+        try:
+            sec = engine.write_section(item.kind, figset, figs[item.kind], facts[item.kind], heading=heading)
+        except DrafterError as exc:
+            if sections:  # keep the finished sections with the error
+                missing = [h or label(o.kind) for o, h in zip(outline[i - 1:], headings[i - 1:])]
+                exc.draft = Draft(title=title, sections=sections, script=script, with_title=with_title,
+                                  missing=missing, error=str(exc))
+            raise
         sections.append(sec)
         if on_section:
             on_section(sec, i, len(outline))
-    return Draft(title=to_simplified(report_title(figset)), sections=sections, script=script,
-                 with_title=len(outline) > 1 if with_title is None else with_title)
+    return Draft(title=title, sections=sections, script=script, with_title=with_title)

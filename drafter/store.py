@@ -260,7 +260,13 @@ class Store:
         if not ids:
             return [], (np.zeros((0, self.embedder.dim or 1), dtype=np.float32) if with_embeddings else None)
         include = ["documents", "metadatas"] + (["embeddings"] if with_embeddings else [])
-        got = self.collection().get(ids=list(ids), include=include)
+        col = self.collection()
+        try:
+            got = col.get(ids=list(ids), include=include)
+        except Exception as exc:
+            if not with_embeddings:
+                raise StoreError(f"The store at {self.chroma_url or self.path} cannot be read ({type(exc).__name__}: {exc}).") from exc
+            got = self._get_readable(col, list(ids), include)
         pos = {cid: i for i, cid in enumerate(got["ids"])}
         order = [pos[c] for c in ids if c in pos]
         chunks = [StoredChunk.from_record(got["ids"][i], got["documents"][i], got["metadatas"][i] or {}) for i in order]
@@ -269,29 +275,69 @@ class Store:
             vecs = np.asarray([got["embeddings"][i] for i in order], dtype=np.float32)
         return chunks, vecs
 
+    @staticmethod
+    def _get_readable(col: Any, ids: list[str], include: list[str]) -> dict[str, list[Any]]:
+        """Chunks one by one, leaving out those whose vectors cannot be read yet.
+
+        While another process ingests, chroma may hold a chunk's metadata but not
+        yet its vector ("Error finding id"); a search then gets fewer chunks
+        instead of failing.
+        """
+        out: dict[str, list[Any]] = {"ids": [], "documents": [], "metadatas": [], "embeddings": []}
+        for cid in ids:
+            try:
+                one = col.get(ids=[cid], include=include)
+            except Exception:
+                continue
+            for key in out:
+                out[key].extend(list(one[key]) if one.get(key) is not None else [])
+        return out
+
     def dense_query(self, vector: np.ndarray, k: int, where: dict[str, Any] | None = None) -> list[tuple[str, float]]:
         """Top-``k`` ``(chunk_id, cosine similarity)`` for a query vector, filtered by ``where``."""
         col = self.collection()
-        n = col.count()
-        if n == 0:
-            return []
-        res = col.query(query_embeddings=[vector.tolist()], n_results=min(k, n), where=where or None, include=["distances"])
+        # chroma returns fewer than n_results when the collection is smaller (no count() round trip)
+        res = col.query(query_embeddings=[vector.tolist()], n_results=k, where=where or None, include=["distances"])
         return [(cid, 1.0 - float(d)) for cid, d in zip(res["ids"][0], res["distances"][0])]
+
+    def vectors(self, ids: Sequence[str]) -> tuple[list[str], np.ndarray]:
+        """Vectors of chunks by id: the ids found (in the given order) and an array ``(found, dim)``."""
+        if not ids:
+            return [], np.zeros((0, self.embedder.dim or 1), dtype=np.float32)
+        col = self.collection()
+        try:
+            got = col.get(ids=list(ids), include=["embeddings"])
+        except Exception:  # an ingest in another process: some vectors are not readable yet
+            got = self._get_readable(col, list(ids), ["embeddings"])
+        pos = {cid: i for i, cid in enumerate(got["ids"])}
+        found = [c for c in ids if c in pos]
+        return found, np.asarray([got["embeddings"][pos[c]] for c in found], dtype=np.float32).reshape(len(found), -1)
 
     # -- lexical index -------------------------------------------------------
     def lexical(self):
         """The persisted BM25 index (:class:`drafter.lexical.LexicalIndex`), loaded once.
 
         Rebuilt from the collection only when missing or out of date (e.g. a
-        store filled by another machine through a Chroma server).
+        store filled by another machine through a Chroma server), and then only
+        when no ingest is running (its lock is free): during an ingest the saved
+        index is used as it is, or an empty one while the ingest replaces it, so
+        a search finds fewer passages but never fails or races the ingest's save.
         """
+        from filelock import FileLock, Timeout
+
         from .lexical import LexicalIndex
 
         if self._lexical is None:
             idx = LexicalIndex.load(self.local_dir / "lexical")
-            if idx is None or idx.count != self.count():
-                idx = self.rebuild_lexical()
-            self._lexical = idx
+            if idx is not None and idx.count == self.count():
+                self._lexical = idx
+                return idx
+            self.local_dir.mkdir(parents=True, exist_ok=True)
+            try:
+                with FileLock(str(self.local_dir / "ingest.lock"), timeout=0):
+                    self.rebuild_lexical()
+            except Timeout:  # an ingest is running: use what is there, do not keep it
+                return idx if idx is not None else LexicalIndex.build([])
         return self._lexical
 
     def lexical_stale(self) -> bool:
@@ -302,10 +348,15 @@ class Store:
         return idx is None or idx.count != self.count()
 
     def rebuild_lexical(self):
-        """Rebuild and persist the BM25 index from every stored chunk (called after ingest)."""
+        """Rebuild and persist the BM25 index from every stored chunk (called after ingest).
+
+        Tokens of chunks already in the saved index are reused, so only new
+        chunks are segmented; the BM25 statistics are recomputed for all.
+        """
         from .lexical import LexicalIndex
 
-        idx = LexicalIndex.build(self.all_chunks())
+        previous = LexicalIndex.load(self.local_dir / "lexical") or self._lexical  # the saved one matches its tokens.txt
+        idx = LexicalIndex.build(self.all_chunks(), reuse=previous)
         idx.save(self.local_dir / "lexical")
         self._lexical = idx
         return idx

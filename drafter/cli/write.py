@@ -9,7 +9,7 @@ from pathlib import Path
 
 import typer
 
-from ..errors import EXIT_FINDINGS, EXIT_OK, InputError
+from ..errors import EXIT_FINDINGS, EXIT_OK, DrafterError, InputError
 from .common import ChromaOpt, ConfigOpt, EmbedderOpt, StoreOpt, make_drafter
 
 FORMATS = ("markdown", "json", "docx")
@@ -39,6 +39,30 @@ def write_output(path: Path, data: bytes, force: bool) -> None:
         os.replace(tmp, path)
     except OSError as exc:
         raise InputError(f"{path}: cannot write the draft ({exc.strerror}).") from exc
+
+
+def emit(draft, fmt: str, out: Path | None, force: bool) -> None:
+    """Render ``draft`` as ``fmt`` and write it to ``out`` (or stdout); an incomplete draft says so on stderr."""
+    if fmt == "json":
+        data = json.dumps(draft.to_dict(), ensure_ascii=False, indent=2).encode("utf-8")
+    elif fmt == "docx":
+        from ..docx_out import docx_bytes
+
+        data = docx_bytes(draft)
+    else:
+        data = draft.markdown().encode("utf-8")
+    if out:
+        write_output(out, data, force)
+    else:
+        typer.echo(data.decode("utf-8"))
+    for sec in draft.sections:
+        for warning in sec.warnings:
+            typer.secho(f"  [warning] {sec.heading or sec.kind}: {warning}", err=True, fg=typer.colors.YELLOW)
+    done = f"{len(draft.sections)} of {len(draft.sections) + len(draft.missing)} sections" if draft.missing else ""
+    if out:
+        typer.secho(f"Wrote {out}" + (f" (incomplete: {done})" if done else ""), err=True)
+    elif done:
+        typer.secho(f"The draft above is incomplete ({done}).", err=True)
 
 
 def register(app: typer.Typer) -> None:
@@ -86,21 +110,14 @@ def register(app: typer.Typer) -> None:
                 status = "clean" if payload.check.ok else f"{len(payload.check.findings)} finding(s)"
                 typer.secho(f"\n✓ {payload.heading or payload.kind}: {status} ({payload.latency:.1f} s)", err=True, dim=True)
 
-        draft = d.write(figures, sections=section or None, outline=outline, corpus=corpus or None, strategy=strategy,
-                        script=script, variant=variant, prompts_dir=prompts, on_event=on_event)
-        if fmt == "json":
-            data = json.dumps(draft.to_dict(), ensure_ascii=False, indent=2).encode("utf-8")
-        elif fmt == "docx":
-            from ..docx_out import docx_bytes
-
-            data = docx_bytes(draft)
-        else:
-            data = draft.markdown().encode("utf-8")
-        if out:
-            write_output(out, data, force)
-            typer.secho(f"Wrote {out}", err=True)
-        else:
-            typer.echo(data.decode("utf-8"))
+        try:
+            draft = d.write(figures, sections=section or None, outline=outline, corpus=corpus or None, strategy=strategy,
+                            script=script, variant=variant, prompts_dir=prompts, on_event=on_event)
+        except DrafterError as exc:
+            if exc.draft is not None:  # keep the sections finished before the error, marked incomplete
+                emit(exc.draft, fmt, out, force)
+            raise
+        emit(draft, fmt, out, force)
         if not draft.ok:
             typer.secho(f"The number guard found {len(draft.check.findings)} problem(s):", err=True, fg=typer.colors.YELLOW)
             print_findings(draft)
