@@ -522,8 +522,13 @@ class Engine:
             for fact in facts:  # every fact is mentioned, in the model's words or as given
                 if cp.fact_clause(fact) not in written:
                     paras.append((cp.fact_clause(fact), ""))
-            if figures:
-                paras.append(("抓好目标任务落实", cp.enumerate_items([cp.figure_clause(f, kind) for f in figures])))
+            if figures and kind == "problems" and paras:
+                # figures of a problems section support the problems: "从数据看，……" after the last one
+                head, text = paras[-1]
+                paras[-1] = (head, text + "从数据看，" + cp.enumerate_items([cp.figure_clause(f, kind) for f in figures]))
+            elif figures:
+                heading = "抓好目标任务落实" if kind == "next_steps" else "有关情况"
+                paras.append((heading, cp.enumerate_items([cp.figure_clause(f, kind) for f in figures])))
             return "\n\n".join(f"（{cp.ordinal(i)}）{h}{'。' if h else ''}{t}" for i, (h, t) in enumerate(paras, 1))
         # opening / closing / other: one paragraph
         msgs, used = self._fit(prompt, values, passages, sec)
