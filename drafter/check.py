@@ -36,7 +36,21 @@ Findings, per quantity of the draft:
 - ``invented``: any other quantity matching no figure;
 
 and, per figure, ``missing`` when it appears nowhere (and no finding above
-concerns it). Style notes (never failures) flag counts and measures written
+concerns it).
+
+When context passages are given, the draft is also checked for what else a
+model carries over from them (issue 7):
+
+- ``stale_name``: a proper name (village, town, county, enterprise, programme,
+  person …) of the draft that occurs in the passages but not in the user's
+  inputs (:func:`drafter.names.find_stale_names`). With a :class:`FigureSet`
+  the inputs are its title, organisation, period, figure names, facts and
+  names; with a list of figures, the figure names alone;
+- ``copied``: a run of at least 20 characters standing verbatim (after script
+  normalisation) in a passage, set phrases of the genre aside
+  (:func:`drafter.copying.find_copied`).
+
+Style notes (never failures) flag counts and measures written
 in Chinese numerals, which GB/T 15835-2011 (4.1.1) asks to write in Arabic ones.
 """
 
@@ -56,7 +70,7 @@ from .numerals import fold_text
 from .quantities import Quantity, extract_quantities
 from .units import canonical, is_measure
 
-__all__ = ["check_draft"]
+__all__ = ["allowed_text", "check_draft"]
 
 _CLAUSE_BREAK = re.compile(r"[，,。；;！!？?、：:\n\r]|(?:[一二三四五六七八九十]+是|第[一二三四五六七八九十]+[，,、]|首先|其次|再次|最后)")
 _CONNECTIVE = re.compile(r"以及|同时|和|与|及|并")
@@ -167,19 +181,47 @@ def _note(q: Quantity) -> Note | None:
     )
 
 
+def allowed_text(figures: FigureSet | Sequence[Figure]) -> str:
+    """The user's own words, where a draft's names may come from.
+
+    Args:
+        figures: a :class:`FigureSet` (title, organisation, period, figure
+            names, facts and names count) or a list of :class:`Figure` (their
+            names count).
+
+    Returns:
+        Those texts, one a line.
+    """
+    if isinstance(figures, FigureSet):
+        parts = [figures.title, figures.organisation, figures.period, *(f.name for f in figures.figures),
+                 *(f.text for f in figures.facts), *figures.names]
+    else:
+        parts = [getattr(f, "name", "") for f in figures]
+    return "\n".join(p for p in parts if p)
+
+
 def check_draft(
     draft: str,
     figures: FigureSet | Sequence[Figure],
     context: Sequence[str] | None = None,
+    *,
+    copied_chars: int = 20,
 ) -> CheckResult:
     """Check that every number in ``draft`` is one of ``figures``, bound to its name.
+
+    With ``context``, also report names (``stale_name``) and runs of text
+    (``copied``) carried over from the passages.
 
     Args:
         draft: the draft text, either script.
         figures: the user's figures (a :class:`FigureSet` or a list of
-            :class:`Figure`).
+            :class:`Figure`); a FigureSet's title, organisation, period,
+            facts and names are the names a draft may use.
         context: the passages the model saw (style examples, old reports);
-            an invented quantity found in them is reported as ``stale``.
+            an invented quantity found in them is reported as ``stale``, a
+            name found in them and not in the user's inputs as ``stale_name``,
+            and a run of ``copied_chars`` characters standing in one as ``copied``.
+        copied_chars: shortest copied run reported (set phrases not counted).
 
     Returns:
         A :class:`CheckResult`: findings in draft order (``missing`` last),
@@ -252,6 +294,13 @@ def check_draft(
                                 f"{q.text} is the figure {name}, but this clause does not name {name}."))
     for idx, q in pending:
         findings.append(_unmatched(q, binding(idx), figs, found, concerned, context_keys))
+    if context:
+        from .copying import find_copied
+        from .names import find_stale_names
+
+        passages = [c for c in context if c]
+        findings.extend(find_stale_names(draft, passages, allowed_text(figures)))
+        findings.extend(find_copied(draft, passages, copied_chars))
     findings.sort(key=lambda f: f.start)
     statuses = []
     for i, f in enumerate(figs):
