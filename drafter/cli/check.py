@@ -55,7 +55,7 @@ def register(app: typer.Typer) -> None:
         draft: Path = typer.Argument(..., help="The draft to check (UTF-8 text)."),
         figures: Path = typer.Option(..., "--figures", "-f", help="This period's figures (.yaml, .json, .csv, .xlsx)."),
         context: list[Path] = typer.Option(
-            [], "--context", "-c", help="A passage the model saw (repeatable); numbers copied from it are reported as stale."
+            [], "--context", "-c", help="A passage the model saw (repeatable): numbers copied from it are stale, its names in the draft stale_name, runs of 20+ characters copied."
         ),
         as_json: bool = typer.Option(False, "--json", help="Print the result as JSON."),
     ) -> None:

@@ -74,7 +74,7 @@ def register(app: typer.Typer) -> None:
         corpus: list[Path] = typer.Option(None, "--corpus", help="Past reports to ingest first and draw on (default: the store; the bundled corpus when empty)."),
         out: Path = typer.Option(None, "-o", "--out", help="Write the draft to this file instead of the terminal."),
         fmt: str = typer.Option(None, "--format", help="markdown (default), json or docx (docx needs -o)."),
-        strategy: str = typer.Option(None, "--strategy", help="Number strategy: compose (default), free, masked, slots, grammar."),
+        strategy: str = typer.Option(None, "--strategy", help="Number strategy: compose (default), free, masked, slots, grammar, masked-names."),
         script: str = typer.Option(None, "--script", help="simplified (default) or traditional."),
         variant: str = typer.Option(None, "--variant", help="Prompt variant (uses prompts named KIND-VARIANT)."),
         prompts: Path = typer.Option(None, "--prompts", help="User prompt folder overriding built-in prompts."),

@@ -9,6 +9,7 @@ from pathlib import Path
 from typing import Any
 
 from ..errors import DrafterError, InputError
+from ..figures import Fact, FigureSet
 from .metrics import output_metrics
 from .runner import checker_fingerprint, load_records, now, read_json, write_json
 from .suite import figure_from_dict, load_suite
@@ -49,7 +50,12 @@ def rescore_record(rec: dict[str, Any], expect: dict[str, Any] | None = None) ->
     for sec in rec.get("sections", []):
         figures = [figure_from_dict(f) for f in sec.get("figures") or []]
         context = [p.get("text", "") for p in sec.get("passages") or []]
-        new = check_draft(sec.get("body", ""), figures, context=context).to_dict()
+        head = rec.get("figures") or {}
+        user = FigureSet(figures=figures, title=head.get("title"), organisation=head.get("organisation"),
+                         period=head.get("period"),
+                         facts=[Fact(f["text"], f.get("section")) for f in head.get("facts") or []],
+                         names=list(head.get("names") or []))
+        new = check_draft(sec.get("body", ""), user, context=context).to_dict()
         old = sec.get("check") or {}
         changed = changed or new.get("findings") != old.get("findings") or new.get("figures") != old.get("figures")
         sec["check"] = new
