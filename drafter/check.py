@@ -73,7 +73,7 @@ from .units import canonical, is_measure
 __all__ = ["allowed_text", "check_draft"]
 
 _CLAUSE_BREAK = re.compile(r"[，,。；;！!？?、：:\n\r]|(?:[一二三四五六七八九十]+是|第[一二三四五六七八九十]+[，,、]|首先|其次|再次|最后)")
-_CONNECTIVE = re.compile(r"以及|同时|和|与|及|并")
+_CONNECTIVES = frozenset({"以及", "同时", "和", "与", "及", "并", "并且", "还有"})
 _STOP_TOKENS = frozenset("的 了 和 与 及 或 等 共 个 为 是 在 中 其 全 总 数 量 达 达到 累计 其中 全年 完成 实现 有 对 把 将 由 从 到 并".split())
 
 
@@ -139,9 +139,13 @@ def _words(norm: str, qs: list[Quantity], idx: int, clauses: list[tuple[int, int
     cs, ce = next(((a, b) for a, b in clauses if a <= q.start < b), (0, len(norm)))
     left = max([cs] + [o.end for o in qs if o.end <= q.start and o.end > cs])
     right = min([ce] + [o.start for o in qs if o.start >= q.end and o.start < ce])
-    # 建成120盏路灯和2处文化广场: the words before 2处 start after the connective
-    words_before = _CONNECTIVE.split(norm[left : q.start])[-1]
-    return words_before, _CONNECTIVE.split(norm[q.end : right])[0]
+    # 建成120盏路灯和2处文化广场: the words before 2处 start after the connective.
+    # Connectives are whole jieba words, so 普及率 or 以及时 are not cut at 及.
+    before = _jieba().lcut(norm[left : q.start])
+    after = _jieba().lcut(norm[q.end : right])
+    cut_before = max((i for i, t in enumerate(before) if t in _CONNECTIVES), default=-1)
+    cut_after = min((i for i, t in enumerate(after) if t in _CONNECTIVES), default=len(after))
+    return "".join(before[cut_before + 1 :]), "".join(after[:cut_after])
 
 
 def _key(value: Decimal, unit: str) -> tuple[Decimal, str]:

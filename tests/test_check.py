@@ -161,3 +161,14 @@ def test_small_count_in_chinese_has_no_note() -> None:
 def test_bad_figures_argument() -> None:
     with pytest.raises(InputError):
         check_draft("草稿", ["not a figure"])  # type: ignore[list-item]
+
+
+def test_connectives_are_whole_words_not_characters_of_a_name():
+    """及 inside 普及率 is not the connective 及: the clause still names its figure."""
+    from decimal import Decimal
+
+    from drafter.figures import Figure
+
+    figs = [Figure("新建通组公路", Decimal("3.8"), "公里", None, None, "3.8"),
+            Figure("农村自来水普及率", Decimal("97.5"), "%", None, None, "97.5")]
+    assert check_draft("一是新建通组公路3.8公里；二是农村自来水普及率达到97.5%。", figs).ok
