@@ -30,9 +30,12 @@ def main() -> None:
     rep = d.ingest(PATHS)
     secs = time.perf_counter() - t
     print(f"embedder {args.embedder}: {len(rep.files)} files, {size / 1e6:.2f} MB, {rep.added} chunks in {secs:.1f} s")
-    print(f"  {rep.added / secs:.1f} chunks/s, {size / 1e6 / secs:.3f} MB/s, embedding {rep.embed_seconds / secs:.0%} of the time")
+    print(f"  {rep.added / secs:.1f} chunks/s, {size / 1e6 / secs:.4f} MB/s, embedding {rep.embed_seconds / secs:.0%} of the time")
     t = time.perf_counter()
     again = d.ingest(PATHS)
+    import os
+
+    print(f"  load average {os.getloadavg()[0]:.1f} on {os.cpu_count()} cores (throughput falls with load)")
     print(f"  re-ingest: {again.added} added, {again.removed} removed, {time.perf_counter() - t:.1f} s")
 
 
