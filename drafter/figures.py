@@ -206,6 +206,14 @@ def _facts(raw: Any, path: Path) -> list[Fact]:
             raise InputError(f"{where}: a fact is a string or a mapping with 'text' and optional 'section'.")
         if not text.strip():
             raise InputError(f"{where}: empty fact.")
+        from .quantities import extract_quantities
+
+        numbers = [q.text for q in extract_quantities(text) if not q.placeholder]
+        if numbers:
+            raise InputError(
+                f"{where}: the fact '{text.strip()}' carries the number {numbers[0]}; facts are without numbers "
+                "(the checker would call it invented). Put the number in 'figures'."
+            )
         out.append(Fact(text.strip(), parse_kind(section, f"{where}: section") if section else None))
     return out
 

@@ -128,3 +128,9 @@ def test_facts_without_figures_are_accepted(tmp_path):
     p = write(tmp_path, "facts.yaml", "figures: []\nfacts: [{text: 产业基础薄弱, section: problems}]\n")
     fs = load_figures(p)
     assert fs.figures == [] and fs.facts[0].section == "problems"
+
+
+def test_a_fact_with_a_number_is_refused(tmp_path):
+    p = write(tmp_path, "f.yaml", "figures: [{name: 公路, value: 1, unit: 公里}]\nfacts: [经过三个月集中整治环境明显改善]\n")
+    with pytest.raises(InputError, match="facts #1.*三个月"):
+        load_figures(p)
