@@ -249,6 +249,9 @@ def check_draft(
     distinct = _distinctive(figs)
     norm = fold_text(draft)
     quantities = extract_quantities(draft)
+    # A figure's own name may hold a number (年出栏千头以上猪场): that number is the user's words.
+    name_spans = [(m.start(), m.end()) for f in fig_list for m in re.finditer(re.escape(fold_text(f.name)), norm)]
+    quantities = [q for q in quantities if not any(a <= q.start and q.end <= b for a, b in name_spans)]
     clauses = _clauses(norm)
     context_keys = {
         _key(v, q.unit)

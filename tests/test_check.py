@@ -172,3 +172,13 @@ def test_connectives_are_whole_words_not_characters_of_a_name():
     figs = [Figure("新建通组公路", Decimal("3.8"), "公里", None, None, "3.8"),
             Figure("农村自来水普及率", Decimal("97.5"), "%", None, None, "97.5")]
     assert check_draft("一是新建通组公路3.8公里；二是农村自来水普及率达到97.5%。", figs).ok
+
+
+def test_a_number_inside_a_figure_name_is_the_users_words():
+    from decimal import Decimal
+
+    from drafter.figures import Figure
+
+    figs = [Figure("年出栏千头以上猪场存栏生猪", Decimal("1100"), "头", None, None, "1100")]
+    assert check_draft("三是年出栏千头以上猪场存栏生猪达到1100头。", figs).ok
+    assert not check_draft("三是年出栏千头以上猪场存栏生猪达到1100头，另有千头以上牛场。", figs).ok
