@@ -179,3 +179,19 @@ def test_cli_write_exit_codes(tmp_path, monkeypatch):
     before = out.read_bytes()
     res = runner.invoke(cli_main.app, ["write", "-f", str(EXAMPLE), "-s", "work", "-q", "-o", str(out)], standalone_mode=False)
     assert isinstance(res.exception, InputError) and out.read_bytes() == before
+
+
+def test_outline_file_orders_and_names_sections(drafter, tmp_path):
+    outline = tmp_path / "outline.yaml"
+    outline.write_text("- {kind: work, heading: 主要工作及成效}\n- next_steps\n", encoding="utf-8")
+    fs = FigureSet([fig("新建改造农村公路", "4.5", "公里"), fig("新建高标准农田", "500", "亩", "next_steps")], organisation="测试村")
+    draft = drafter.write(fs, outline=outline)
+    assert [s.heading for s in draft.sections] == ["一、主要工作及成效", "二、下步工作打算"]
+    assert draft.ok and "500亩" in draft.sections[1].body
+    bad = tmp_path / "bad.yaml"
+    bad.write_text("- {kind: 花絮}\n", encoding="utf-8")
+    with pytest.raises(InputError, match="item 1"):
+        drafter.write(fs, outline=bad)
+    fs_extra = FigureSet([fig("新建改造农村公路", "4.5", "公里"), fig("安装路灯", "6", "盏", "opening")], organisation="测试村")
+    with pytest.raises(InputError, match="outline does not have"):
+        drafter.write(fs_extra, outline=outline)
