@@ -150,11 +150,13 @@ _LABEL = re.compile(r"^(第[一二三四五六七八九十\d]+(小节|项|部分
 _MD = re.compile(r"^\s*(#+|[-*>]|\d+[.、)]|（[一二三四五六七八九十]+）|[一二三四五六七八九十]+、)\s*")
 
 
-ECHO_NGRAM = 12
-"""A model sentence sharing a run of this many characters with the prompt's own wording is an echo."""
+ECHO_NGRAM = 10
+"""A model sentence sharing a run of this many letters (punctuation ignored) with the prompt's own wording is an echo."""
 
 
 def _ngrams(text: str, n: int = ECHO_NGRAM) -> set[str]:
+    """Character n-grams of the text's letters (punctuation and quotes removed, so 「」 vs ‘’ don't hide an echo)."""
+    text = "".join(re.findall(r"\w", text))
     return {text[i : i + n] for i in range(max(0, len(text) - n + 1))}
 
 

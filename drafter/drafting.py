@@ -363,8 +363,11 @@ class Engine:
             bare = dict(values, facts=[], groups=[{"heading": "", "outline": []}] * len(values.get("groups", [])),
                         figures=[{"name": "", "text": ""}] * len(values.get("figures", [])))
             wording = "\n".join(m["content"] for m in prompt.render(**bare, passages=[]))
-            # the JSON example lines are generic genre text written for the prompt: imitating them is fine
-            sec.instructions = "\n".join(ln for ln in wording.splitlines() if not ln.lstrip().startswith("{"))
+            if prompt.meta.section in ("opening", "closing"):
+                # a generic opening/closing sentence of the example is fine to imitate; elsewhere the
+                # example's leads and items belong to other subsections and must not be copied
+                wording = "\n".join(ln for ln in wording.splitlines() if not ln.lstrip().startswith("{"))
+            sec.instructions = wording
             sec.instructions += "\n".join(p["text"] for p in passages)  # copying a passage is an echo too
         passages = list(passages)
         while True:
@@ -498,8 +501,13 @@ class Engine:
             sec.messages, sec.passages_used = msgs, len(used)
             data = self._json(sec, msgs, out, _schema("work", len(groups), [g.heading for g in groups]))
             paras = [self._text(sec, data.get("intro"), 2)] if data.get("intro") else []
+            seen_leads: set[str] = set()
             for i, g in enumerate(groups):
                 lead = self._text(sec, data.get(g.heading), 2)
+                if lead in seen_leads:  # the same lead for two subsections says nothing about either
+                    sec.dropped.append(lead)
+                    lead = ""
+                seen_leads.add(lead)
                 paras.append(f"（{cp.ordinal(i + 1)}）{g.heading}")
                 paras.append(lead + cp.enumerate_items(g.items(kind, mentioned=lead)))
             return "\n\n".join(p for p in paras if p)
