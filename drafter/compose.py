@@ -150,7 +150,7 @@ _LABEL = re.compile(r"^(第[一二三四五六七八九十\d]+(小节|项|部分
 _MD = re.compile(r"^\s*(#+|[-*>]|\d+[.、)]|（[一二三四五六七八九十]+）|[一二三四五六七八九十]+、)\s*")
 
 
-ECHO_NGRAM = 10
+ECHO_NGRAM = 14
 """A model sentence sharing a run of this many letters (punctuation ignored) with the prompt's own wording is an echo."""
 
 
