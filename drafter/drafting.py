@@ -327,15 +327,7 @@ class Engine:
     # -- helpers -------------------------------------------------------------
     def _prompt(self, kind: str) -> Prompt:
         prose = self.strategy != "compose" and kind in ("work", "opening")
-        base = f"{kind}-prose" if prose else kind
-        if self.variant:
-            for name in (f"{base}-{self.variant}", f"{kind}-{self.variant}"):
-                if name in self.prompts.prompts and self.prompts.prompts[name].meta.section == kind:
-                    return self.prompts.prompts[name]
-            raise PromptError(f"No prompt variant '{self.variant}' for the section kind '{kind}' (looked for '{base}-{self.variant}').")
-        if base in self.prompts.prompts:
-            return self.prompts.prompts[base]
-        return self.prompts.for_section(kind)
+        return self.prompts.for_section(kind, self.variant, prose=prose)
 
     def _passage_text(self, text: str, prompt: Prompt, allowed: str | None = None) -> str:
         """What the model sees of a passage: numbers kept (free), masked (prose strategies; names

@@ -189,26 +189,30 @@ class PromptLibrary:
             raise PromptError(f"No prompt named '{name}'. Known: {', '.join(self.names())}.")
         return self.prompts[name]
 
-    def for_section(self, kind: str, variant: str | None = None) -> Prompt:
+    def for_section(self, kind: str, variant: str | None = None, prose: bool = False) -> Prompt:
         """The prompt for a section kind.
 
         Args:
             kind: section kind.
-            variant: optional variant; the prompt named ``{kind}-{variant}``, or
-                ``variant`` itself when it drafts ``kind``. Default: the prompt
-                named like the kind, else any prompt of that kind.
+            prose: the prose family (strategies free, masked, slots …): prefer
+                the prompt named ``{kind}-prose``.
+            variant: optional variant: the prompt named ``{kind}-prose-{variant}``
+                (prose family) or ``{kind}-{variant}``. Default: the family's
+                prompt, else the prompt named like the kind, else any prompt of that kind.
 
         Raises:
-            PromptError: no such prompt (e.g. a user folder lacking a kind).
+            PromptError: no such prompt (e.g. a user folder lacking a kind or variant).
         """
+        base = f"{kind}-prose" if prose else kind
         if variant:
-            for name in (f"{kind}-{variant}", variant):
+            for name in (f"{base}-{variant}", f"{kind}-{variant}"):
                 p = self.prompts.get(name)
                 if p is not None and p.meta.section == kind:
                     return p
-            raise PromptError(f"No prompt variant '{variant}' for the section kind '{kind}' (looked for '{kind}-{variant}').")
-        if kind in self.prompts and self.prompts[kind].meta.section == kind:
-            return self.prompts[kind]
+            raise PromptError(f"No prompt variant '{variant}' for the section kind '{kind}' (looked for '{base}-{variant}').")
+        for name in (base, kind):
+            if name in self.prompts and self.prompts[name].meta.section == kind:
+                return self.prompts[name]
         for p in self.prompts.values():
             if p.meta.section == kind:
                 return p
