@@ -15,9 +15,9 @@ $(STAMP): pyproject.toml
 
 setup: $(STAMP)
 
-# The main job, offline: a 工作开展情况 draft from the bundled corpus and the example figures.
+# The main job, offline: a whole report drafted from the bundled corpus and the example figures.
 demo: $(STAMP)
-	DRAFTER_HOME=$${DRAFTER_HOME:-$(CURDIR)/.drafter/demo} $(BIN)/drafter write --figures corpus/figures-example.yaml --section work
+	DRAFTER_HOME=$${DRAFTER_HOME:-$(CURDIR)/.drafter/demo} $(BIN)/drafter write --figures corpus/figures-example.yaml
 
 test: $(STAMP)
 	$(BIN)/python -m pytest -q

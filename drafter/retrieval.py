@@ -34,6 +34,11 @@ RRF_WEIGHTS = {"dense": 2.0, "bm25": 1.0}
 """Weight of each retriever's vote in the fusion (a retriever not listed weighs 1)."""
 MODES = ("hybrid", "dense", "bm25")
 MAX_OVERFETCH = 1000
+EXACT_MAX = 5000
+"""A store of at most this many chunks is searched exactly: its vectors are read once per
+:class:`Retriever` and every query is one matrix product. HNSW is approximate: asked for a large
+share of a small store it skipped a chunk its own filtered search found (1 of the top 144 of 230),
+and two HNSW indexes of the same chunks (embedded and server) ranked a query's hits apart."""
 """Most unfiltered dense hits fetched to apply a filter locally (see :meth:`Retriever._dense`)."""
 
 
@@ -165,6 +170,7 @@ class Retriever:
         self.candidates = candidates
         self.mmr_lambda = mmr_lambda
         self.weights = dict(RRF_WEIGHTS if weights is None else weights)
+        self._all: tuple[list[str], np.ndarray] | None = None  # a small store's vectors (see _matrix)
 
     def search(self, query: str, k: int = 5, filters: Filters | None = None, mode: str = "hybrid",
                diversify: bool = True) -> list[Hit]:
@@ -229,6 +235,44 @@ class Retriever:
             start += len(part)
         return out
 
+    def _matrix(self) -> tuple[list[str], np.ndarray] | None:
+        """Every chunk's id and unit vector, in the lexical index's order, for a store of at
+        most :data:`EXACT_MAX` chunks (read once); None for a larger store, or while some
+        vectors are not readable (an ingest in another process)."""
+        if self._all is None:
+            if EXACT_MAX <= 0:
+                return None
+            count = self.store.count()  # first: a store that cannot be read says so before anything else is touched
+            if count == 0 or count > EXACT_MAX:
+                return None
+            lex = self.store.lexical()
+            if lex.count != count:
+                return None
+            ids = [cid for cid, _ in sorted(lex.positions().items(), key=lambda x: x[1])]
+            found, vecs = self.store.vectors(ids)
+            if found != ids:
+                return None
+            norms = np.linalg.norm(vecs, axis=1, keepdims=True)
+            self._all = (ids, vecs / np.maximum(norms, 1e-12))
+        return self._all
+
+    def _exact(self, vector: np.ndarray, n: int, filters: Filters | None) -> list[tuple[str, float]] | None:
+        """Top-``n`` by exact cosine similarity over a small store (see :data:`EXACT_MAX`), filtered; None when not small."""
+        got = self._matrix()
+        if got is None:
+            return None
+        ids, vecs = got
+        q = np.asarray(vector, dtype=np.float32).reshape(-1)
+        self.store.check_dim(int(q.shape[0]))  # a query of another embedder is refused, as by dense_query
+        sims = vecs @ (q / (np.linalg.norm(q) or 1.0))
+        if filters is not None:
+            mask = self._mask(filters)
+            if mask is None or len(mask) != len(ids):
+                return None
+            sims = np.where(mask, sims, -np.inf)
+        order = [i for i in np.argsort(-sims, kind="stable")[:n] if np.isfinite(sims[i])]
+        return [(ids[i], float(sims[i])) for i in order]
+
     def _mask(self, filters: Filters) -> np.ndarray | None:
         lex = self.store.lexical()
         return lex.mask(filters.kinds, filters.year_from, filters.year_to, filters.sources, filters.reports)
@@ -245,6 +289,9 @@ class Retriever:
         to chroma's ``where``.
         """
         where = filters.chroma_where()
+        exact = self._exact(vector, n, filters if where is not None else None)
+        if exact is not None:
+            return exact
         if where is None:
             return self.store.dense_query(vector, n)
         lex = self.store.lexical()

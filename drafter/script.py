@@ -36,6 +36,17 @@ def to_simplified(text: str, taiwan: bool = True) -> str:
     return _converter("tw2sp" if taiwan else "t2s").convert(text)
 
 
+def to_simplified_script(text: str) -> str:
+    """Simplified characters only (OpenCC ``tw2s``: Taiwan variants 著力 → 着力 too), never other words.
+
+    What the model is shown of a past passage: ``tw2sp`` would also rewrite vocabulary
+    (新增 → 添加, 專案 → 项目), and a model copies what it is shown.
+    """
+    if not text:
+        return text
+    return _converter("tw2s").convert(text)
+
+
 def to_traditional(text: str) -> str:
     """Convert simplified text to traditional Chinese (OpenCC ``s2t``, mainland usage)."""
     if not text:
@@ -78,6 +89,28 @@ def simplified_chars(text: str) -> list[str]:
     if len(conv) != len(text):
         return [ch for ch in text if _converter("s2t").convert(ch) != ch]
     return [a for a, b in zip(text, conv) if a != b]
+
+
+def simplified_only_chars(text: str) -> list[str]:
+    """Characters of ``text`` that no traditional text would have, read in context.
+
+    A character counts when OpenCC's ``t2s`` leaves it as it is, ``s2t``
+    changes it on its own, and both ``s2t`` (mainland traditional) and
+    ``s2tw`` (Taiwan standard) change it in its phrase. That keeps the variants
+    both standards accept (群/羣, 核/覈, 峰/峯, 吃/喫, 若干, 竹溪) out, so a real
+    traditional report reads as one script.
+    """
+    if not text:
+        return []
+    t2s = to_simplified_chars(text)
+    out = []
+    for profile in ("s2t", "s2tw"):
+        conv = _converter(profile).convert(text)
+        if len(conv) != len(text):
+            conv = "".join(_converter(profile).convert(ch) if len(_converter(profile).convert(ch)) == 1 else ch for ch in text)
+        out.append({i for i, (a, b) in enumerate(zip(text, conv)) if a != b})
+    s2t = _converter("s2t")
+    return [text[i] for i in sorted(out[0] & out[1]) if t2s[i] == text[i] and s2t.convert(text[i]) != text[i]]
 
 
 def traditional_chars(text: str) -> list[str]:

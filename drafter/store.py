@@ -12,13 +12,18 @@ stays local (under ``$DRAFTER_HOME/store-remote/<host_port>``).
 
 The collection records which embedder built it (collection metadata
 ``embedder`` and ``dim``); opening it with another embedder is a
-:class:`StoreError`, and nothing is changed. chromadb's default embedding
+:class:`StoreError`, and nothing is changed. Vectors of another dimension
+than the store's (an embedding server now serving another model under the
+same name) are refused before anything is written or searched, so a store
+never mixes vectors of two models. chromadb's default embedding
 function (which downloads a model) is never used: vectors are always passed in.
 """
 
 from __future__ import annotations
 
+import errno
 import json
+import os
 import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
@@ -29,7 +34,7 @@ from urllib.parse import urlparse
 import numpy as np
 
 from .embeddings import Embedder
-from .errors import StoreError
+from .errors import DrafterError, StoreError
 
 COLLECTION = "drafter_chunks"
 """Name of the chroma collection (chroma requires ASCII names)."""
@@ -88,6 +93,25 @@ def chunk_metadata(chunk: Any, file_hash: str) -> dict[str, Any]:
     }
 
 
+def _write_problem(folder: Path) -> str | None:
+    """Why files in an existing ``folder`` cannot be written (``"read-only file system"``,
+    ``"no permission to write"``), or None. Checked without writing anything; ``os.access``
+    sees read-only mounts, modes and immutable files, also for root."""
+    for p in (folder, folder / "chroma", folder / "chroma" / "chroma.sqlite3", folder / "lexical"):
+        if p.exists() and not os.access(p, os.W_OK):
+            try:
+                if os.statvfs(p).f_flag & os.ST_RDONLY:
+                    return "read-only file system"
+            except OSError:
+                pass
+            return f"no permission to write {p}"
+    return None
+
+
+_UNWRITABLE = re.compile(r"readonly database|read-only|permission denied|unable to open database file|Errno (1|13|30)\b", re.I)
+"""What chromadb says when its files cannot be written (not corrupt)."""
+
+
 def _safe_name(url: str) -> str:
     p = urlparse(url)
     return re.sub(r"[^A-Za-z0-9_.-]", "_", f"{p.hostname}_{p.port or ''}")
@@ -119,6 +143,7 @@ class Store:
         self._client = None
         self._collection = None
         self._lexical = None
+        self._dim: int | None = None
 
     # -- opening -----------------------------------------------------------
     def _open_client(self):
@@ -136,12 +161,64 @@ class Store:
             except Exception as exc:
                 raise StoreError(f"Cannot reach the Chroma server at {self.chroma_url} ({type(exc).__name__}).", "Start it with: chroma run --host 127.0.0.1 --port PORT --path FOLDER") from exc
             return client
-        if self.path.exists() and not self.path.is_dir():
-            raise StoreError(f"Store path {self.path} is a file, not a folder.")
+        self.check_path()
+        if (self.path / "chroma").exists():
+            self.check_writable()
         try:
             return chromadb.PersistentClient(path=str(self.path / "chroma"), settings=settings)
         except Exception as exc:
+            if _UNWRITABLE.search(str(exc)) or isinstance(exc, PermissionError):
+                raise self._read_only(f"{type(exc).__name__}: {exc}") from exc
             raise StoreError(f"The store at {self.path} cannot be opened ({type(exc).__name__}: {exc}); it may be corrupt. Its files were not changed.", "Use another --store folder, or delete this one and ingest again.") from exc
+
+    def check_path(self) -> None:
+        """Refuse a store path that is a file or lies under one.
+
+        Raises:
+            StoreError: naming the path and the file in the way.
+        """
+        from .config import file_in_the_way
+
+        folder = self.local_dir  # the store itself, or the local part (lexical index, lock) of a Chroma server's
+        blocker = file_in_the_way(folder)
+        if blocker is not None:
+            what = "is a file" if blocker == folder else f"lies under the file {blocker}"
+            raise StoreError(f"The store folder {folder} {what}, not a folder.", "Choose another --store (or DRAFTER_HOME).")
+
+    def _read_only(self, why: str) -> StoreError:
+        return StoreError(
+            f"The store at {self.local_dir} is read-only ({why}); its files were not changed.",
+            "Drafter writes to its store even to search it (chromadb opens its database for writing): make the "
+            "folder writable, or copy it to a writable folder and pass that as --store.",
+        )
+
+    def check_writable(self) -> None:
+        """Refuse an existing store whose files cannot be written (read-only mount, permissions).
+
+        Raises:
+            StoreError: saying it is read-only (never that it is corrupt).
+        """
+        problem = _write_problem(self.local_dir)
+        if problem:
+            raise self._read_only(problem)
+
+    def make_folder(self) -> None:
+        """Create the store folder (and ``$DRAFTER_HOME``) if needed, and check it can be written.
+
+        Raises:
+            StoreError: the path is or lies under a file, the folder cannot be
+                created (read-only, no permission), or the store is read-only.
+        """
+        self.check_path()
+        try:
+            self.local_dir.mkdir(parents=True, exist_ok=True)
+        except OSError as exc:
+            why = exc.strerror or type(exc).__name__
+            if exc.errno in (errno.EROFS, errno.EACCES, errno.EPERM):
+                why += "; the folder above it cannot be written"
+            raise StoreError(f"The store folder {self.local_dir} cannot be created ({why}).",
+                             "Choose another --store (or DRAFTER_HOME), or make the folder above it writable.") from exc
+        self.check_writable()
 
     @property
     def client(self):
@@ -150,7 +227,12 @@ class Store:
         return self._client
 
     def exists(self) -> bool:
-        """True when the collection exists (without creating it)."""
+        """True when the collection exists (without creating it).
+
+        Raises:
+            StoreError: the store path is or lies under a file, or the store cannot be read.
+        """
+        self.check_path()
         if not self.chroma_url and not (self.path / "chroma").exists():
             return False
         try:
@@ -170,17 +252,21 @@ class Store:
         if self._collection is not None:
             return self._collection
         try:
-            if create:
+            if create and not self.exists():
+                # the dimension is known before the first vector (an embedding server is asked once)
+                dim = self.embedder.dimension()
                 col = self.client.get_or_create_collection(
                     COLLECTION,
-                    metadata={"embedder": self.embedder.name, "hnsw:space": "cosine"},
+                    metadata={"embedder": self.embedder.name, "dim": int(dim), "hnsw:space": "cosine"},
                     embedding_function=None,
                 )
+            elif create:
+                col = self.client.get_collection(COLLECTION, embedding_function=None)
             elif not self.exists():
                 raise StoreError(f"The store at {self.chroma_url or self.path} is empty.", "Run 'drafter ingest PATH' first.")
             else:
                 col = self.client.get_collection(COLLECTION, embedding_function=None)
-        except StoreError:
+        except DrafterError:  # StoreError, or the embedder failing to give its dimension
             raise
         except Exception as exc:
             raise StoreError(f"The store at {self.chroma_url or self.path} cannot be opened ({type(exc).__name__}: {exc}); its files were not changed.") from exc
@@ -192,6 +278,32 @@ class Store:
             )
         self._collection = col
         return col
+
+    def stored_dim(self) -> int | None:
+        """Dimension of the stored vectors: recorded at creation, else read from one vector; None when empty."""
+        if self._dim is None and self.exists():
+            col = self.collection()
+            dim = (col.metadata or {}).get("dim")
+            if not dim and col.count():
+                got = col.get(limit=1, include=["embeddings"])
+                embs = got.get("embeddings")
+                dim = len(embs[0]) if embs is not None and len(embs) else None
+            self._dim = int(dim) if dim else None
+        return self._dim
+
+    def check_dim(self, n: int) -> None:
+        """Refuse vectors of ``n`` dimensions when the store holds vectors of another size.
+
+        Raises:
+            StoreError: naming the store, both sizes and the embedder; nothing is changed.
+        """
+        stored = self.stored_dim()
+        if stored is not None and n != stored:
+            raise StoreError(
+                f"The store at {self.chroma_url or self.path} holds {stored}-dimensional vectors, but the embedder "
+                f"'{self.embedder.name}' gives {n}-dimensional ones; vectors of two models are never mixed, and nothing was changed.",
+                "Serve the model that built the store, use its --embedder, or use another --store folder.",
+            )
 
     # -- writing -----------------------------------------------------------
     def ids_for_source(self, source: str) -> dict[str, str]:
@@ -212,6 +324,7 @@ class Store:
         if not chunks:
             return
         col = self.collection(create=True)
+        self.check_dim(int(embeddings.shape[1]))
         for i in range(0, len(chunks), 1000):
             part = chunks[i : i + 1000]
             col.upsert(
@@ -296,6 +409,7 @@ class Store:
     def dense_query(self, vector: np.ndarray, k: int, where: dict[str, Any] | None = None) -> list[tuple[str, float]]:
         """Top-``k`` ``(chunk_id, cosine similarity)`` for a query vector, filtered by ``where``."""
         col = self.collection()
+        self.check_dim(int(np.asarray(vector).shape[-1]))
         # chroma returns fewer than n_results when the collection is smaller (no count() round trip)
         res = col.query(query_embeddings=[vector.tolist()], n_results=k, where=where or None, include=["distances"])
         return [(cid, 1.0 - float(d)) for cid, d in zip(res["ids"][0], res["distances"][0])]
@@ -329,10 +443,10 @@ class Store:
 
         if self._lexical is None:
             idx = LexicalIndex.load(self.local_dir / "lexical")
-            if idx is not None and idx.count == self.count():
+            if self._lexical_matches(idx):
                 self._lexical = idx
                 return idx
-            self.local_dir.mkdir(parents=True, exist_ok=True)
+            self.make_folder()
             try:
                 with FileLock(str(self.local_dir / "ingest.lock"), timeout=0):
                     self.rebuild_lexical()
@@ -341,11 +455,29 @@ class Store:
         return self._lexical
 
     def lexical_stale(self) -> bool:
-        """True when the saved lexical index is missing or does not match the collection."""
+        """True when the saved lexical index is missing or does not hold exactly the collection's chunk ids."""
         from .lexical import LexicalIndex
 
-        idx = LexicalIndex.load(self.local_dir / "lexical")
-        return idx is None or idx.count != self.count()
+        return not self._lexical_matches(LexicalIndex.load(self.local_dir / "lexical"))
+
+    def _lexical_matches(self, idx: Any) -> bool:
+        """The index holds the collection's chunks: same count, then the same ids.
+
+        Judged by content, not count: a run killed between deleting a file's old
+        chunks and saving the index can leave as many chunks as before, other ones
+        (ids are content hashes, so equal id sets mean equal texts).
+        """
+        return idx is not None and idx.count == self.count() and set(idx.meta.ids) == set(self.ids())
+
+    def ids(self) -> list[str]:
+        """Every chunk id in the store, in store order (no documents or vectors read)."""
+        if not self.exists():
+            return []
+        col = self.collection()
+        out: list[str] = []
+        for off in range(0, col.count(), 10000):
+            out.extend(col.get(include=[], limit=10000, offset=off)["ids"])
+        return out
 
     def rebuild_lexical(self):
         """Rebuild and persist the BM25 index from every stored chunk (called after ingest).

@@ -1,4 +1,4 @@
-"""Test helpers: a scripted fake LLM.
+"""Test helpers: a scripted fake LLM, and a big corpus file for ingest tests and benchmarks.
 
 Example::
 
@@ -17,6 +17,7 @@ import threading
 from collections import deque
 from collections.abc import Callable
 from dataclasses import replace
+from pathlib import Path
 from typing import Any, Union
 
 from .llm import Completion, LLMClient, Message
@@ -100,3 +101,34 @@ class FakeLLM(LLMClient):
             for i in range(0, len(comp.text), 4):
                 on_token(comp.text[i:i + 4])
         return comp
+
+
+def big_report_file(path: str | Path, megabytes: float, sources: Path | None = None) -> Path:
+    """Write one large corpus file (an office's 汇编 of many years' reports) of about ``megabytes`` MB.
+
+    The reports of the bundled ``corpus/`` (or ``sources``, a folder of .txt
+    reports) are repeated, every number shifted by the repetition's index, so
+    that no two chunks are equal (chunk ids are content hashes). UTF-8.
+
+    Args:
+        path: the file to write (its folder must exist).
+        megabytes: target size in MB (10^6 bytes).
+        sources: folder of UTF-8 .txt reports; default the bundled corpus.
+
+    Returns:
+        ``path``.
+    """
+    import re
+
+    from .config import REPO_ROOT
+
+    folder = Path(sources) if sources else REPO_ROOT / "corpus"
+    texts = [p.read_text(encoding="utf-8") for p in sorted(folder.glob("*.txt"))]
+    parts, size, i = [], 0, 0
+    while size < megabytes * 1e6:
+        text = re.sub(r"\d+", lambda m, k=i: str(int(m.group()) + k), texts[i % len(texts)])
+        parts.append(text + "\n\n")
+        size += len(parts[-1].encode("utf-8"))
+        i += 1
+    Path(path).write_text("".join(parts), encoding="utf-8")
+    return Path(path)

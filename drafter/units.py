@@ -50,6 +50,7 @@ class Lexicon:
         not_units: look-alike words starting with a unit (一元化 → 元化).
         lookalikes: unit -> the ``not_units`` words that start with it.
         bare_follow: what may follow a number without a unit, longest first.
+        point_counts: nouns after which 点 counts points (五点建议), not hours.
         equivalents: unit -> (base unit, factor) for the checker.
         fixed_phrases: set phrases with numerals but no quantity (folded).
     """
@@ -63,6 +64,7 @@ class Lexicon:
     not_units: tuple[str, ...]
     lookalikes: dict[str, tuple[str, ...]]
     bare_follow: tuple[str, ...]
+    point_counts: tuple[str, ...]
     equivalents: dict[str, tuple[str, Decimal]]
     fixed_phrases: tuple[str, ...]
 
@@ -126,6 +128,7 @@ def lexicon() -> Lexicon:
         not_units=not_units,
         lookalikes={u: words for u, words in lookalikes.items() if words},
         bare_follow=tuple(sorted(_folded(data["bare_follow"], "bare_follow"), key=len, reverse=True)),
+        point_counts=tuple(_folded(data.get("point_counts", []), "point_counts")),
         equivalents=equivalents,
         fixed_phrases=tuple(phrases),
     )
@@ -227,7 +230,7 @@ def canonical(value: Decimal, unit: str) -> tuple[Decimal, str]:
         ``(value in the base unit, base unit)``.
     """
     u = fold_text(unit).strip()
-    if "/" in u:
+    if "/" in u and u not in lexicon().equivalents:
         top, _, bottom = u.partition("/")
         v1, b1 = canonical(value, top)
         v2, b2 = canonical(Decimal(1), bottom)

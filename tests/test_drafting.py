@@ -37,13 +37,17 @@ def json_writer(messages):
         return json.dumps({"intro": "一年来，工作队围绕乡村振兴总要求扎实开展各项工作。", **leads}, ensure_ascii=False)
     if '"items"' in user:
         n = int(re.search(r"恰好 (\d+) 条", user).group(1))
-        return json.dumps({"items": [{"heading": "产业基础仍然薄弱", "text": "主导产业规模不大，抗风险能力不强。"}] * n}, ensure_ascii=False)
+        items = [{"heading": "产业基础仍然薄弱", "text": "主导产业规模不大，链条较短，抵御市场风险的能力还不强。"},
+                 {"heading": "人才支撑力量不足", "text": "年轻人大多外出务工，村里缺少能带头发展产业的本土能人。"},
+                 {"heading": "群众参与热情有待提高", "text": "部分群众等靠要思想仍然存在，主动参与村级事务的积极性不高。"},
+                 {"heading": "管护机制尚不健全", "text": "已建成设施重建设轻管护，日常维护的责任和经费落实不到位。"}]
+        return json.dumps({"items": items[:n]}, ensure_ascii=False)
     return json.dumps({"text": "在县委县政府的坚强领导下，工作队扎实推进各项工作，取得明显成效。现将有关情况报告如下。"}, ensure_ascii=False)
 
 
 @pytest.fixture
 def drafter(tmp_path):
-    d = Drafter(llm=FakeLLM(default=json_writer), embedder=HashEmbedder(), store=tmp_path / "store")
+    d = Drafter(llm=FakeLLM(default=json_writer), embedder=HashEmbedder(), store=tmp_path / "store", strategy="compose")
     return d
 
 
@@ -78,11 +82,11 @@ def test_work_section_has_every_figure_exactly_and_nothing_else(drafter):
     sec = draft.sections[0]
     assert sec.heading == "一、工作开展情况"
     assert draft.ok, sec.check.findings
-    for f in fs.figures:
+    for f in fs.for_section("work"):
         assert sec.body.count(f.render()) == 1
     assert "4.6公里" not in sec.body and any("4.6公里" in d for d in sec.dropped)
     assert "（一）" in sec.body and "一是" in sec.body
-    for fact in fs.facts:
+    for fact in fs.facts_for("work"):
         assert fact.text in sec.body
     assert sec.sources and all(s.report for s in sec.sources)
     # passages reached the prompt as numeral-free excerpts
@@ -110,7 +114,7 @@ def test_whole_report_order_numbering_and_json(drafter):
 
 def test_prose_strategy_repair_round_and_marking(tmp_path):
     llm = FakeLLM(["一是新建改造农村公路4.6公里；二是开展技能培训460人次。", "一是新建改造农村公路4.6公里；二是开展技能培训460人次。"])
-    d = Drafter(llm=llm, embedder=HashEmbedder(), store=tmp_path / "s")
+    d = Drafter(llm=llm, embedder=HashEmbedder(), store=tmp_path / "s", strategy="compose")
     fs = FigureSet([fig("新建改造农村公路", "4.5", "公里"), fig("开展技能培训", "460", "人次")], organisation="测试村")
     d.settings.repair_rounds = 1
     draft = d.write(fs, sections=["work"], strategy="free")
@@ -121,7 +125,7 @@ def test_prose_strategy_repair_round_and_marking(tmp_path):
 
 def test_slots_strategy_fills_markers(tmp_path):
     llm = FakeLLM(["一是新建改造农村公路【1】；二是开展技能培训【2】人次。"])
-    d = Drafter(llm=llm, embedder=HashEmbedder(), store=tmp_path / "s")
+    d = Drafter(llm=llm, embedder=HashEmbedder(), store=tmp_path / "s", strategy="compose")
     fs = FigureSet([fig("新建改造农村公路", "4.5", "公里"), fig("开展技能培训", "460", "人次")], organisation="测试村")
     draft = d.write(fs, sections=["work"], strategy="slots")
     assert "4.5公里" in draft.sections[0].body and "460人次" in draft.sections[0].body and "人次人次" not in draft.sections[0].body
@@ -129,7 +133,7 @@ def test_slots_strategy_fills_markers(tmp_path):
 
 
 def test_budget_drops_passages_then_errors(tmp_path):
-    d = Drafter(llm=FakeLLM(default=json_writer), embedder=HashEmbedder(), store=tmp_path / "s")
+    d = Drafter(llm=FakeLLM(default=json_writer), embedder=HashEmbedder(), store=tmp_path / "s", strategy="compose")
     prompts = tmp_path / "p"
     prompts.mkdir()
     body = (PromptLibrary().get("work").path.read_text(encoding="utf-8")).replace("context: 1400", "context: 700")

@@ -76,7 +76,8 @@ def test_run_rescore_compare(llm, checker, tmp_path):
     assert invoke("compare", b, a, "--fail-on-regression").exit_code == 0  # B better than A
 
     as_json = invoke("compare", a, b, "--json", "--threshold", "invented=100", "--threshold", "clean=1",
-                     "--threshold", "recall=1", "--threshold", "stale=100", "--fail-on-regression")
+                     "--threshold", "recall=1", "--threshold", "stale=100", "--threshold", "genre_clean=1",
+                     "--fail-on-regression")
     assert as_json.exit_code == 0, as_json.output
     data = json.loads(as_json.output)
     assert data["regressed"] is False and data["thresholds"]["invented"] == 100

@@ -314,7 +314,7 @@ def test_compare_flags_regression_and_case_changes(suite, settings, tmp_path):
     assert all(changes[cid] == "clean → not clean" for cid, v in clean_a.items() if v == 1.0)
     # the reverse direction is an improvement, and a loose threshold silences it
     assert not compare_runs(str(b.path), str(a.path))["regressed"]
-    loose = compare_runs(str(a.path), str(b.path), parse_thresholds(["invented=100", "clean=1", "stale=100", "recall=1"]))
+    loose = compare_runs(str(a.path), str(b.path), parse_thresholds(["invented=100", "clean=1", "stale=100", "recall=1", "genre_clean=1"]))
     assert not loose["regressed"]
     with pytest.raises(InputError, match="no variant"):
         compare_runs(str(a.path) + "#nope", str(b.path))

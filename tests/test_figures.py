@@ -23,7 +23,8 @@ def test_example_file_loads():
     fs = load_figures(BUNDLED_CORPUS / "figures-example.yaml")
     assert len(fs.figures) >= 8
     assert fs.organisation and fs.period and fs.facts and fs.names
-    assert all(f.section == "work" for f in fs.figures)
+    assert {f.section for f in fs.figures} == {"opening", "work", "problems", "next_steps"}  # a whole report's
+    assert [f.name for f in fs.figures if f.role == "base"] == ["村民小组", "户籍人口"]
 
 
 def test_yaml_full_and_normalised_values(tmp_path):

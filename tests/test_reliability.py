@@ -93,8 +93,10 @@ def snapshot(*roots: Path) -> dict[str, tuple[str, int]]:
 
 @pytest.fixture
 def with_fakes(monkeypatch):
-    """Every Drafter the CLI makes uses this FakeLLM (default: valid compose JSON) and the hash embedder."""
+    """Every Drafter the CLI makes uses this FakeLLM (default: valid compose JSON), the compose strategy
+    (one call per section, as the faults below count) and the hash embedder."""
     fake = FakeLLM(default=compose_reply)
+    monkeypatch.setenv("DRAFTER_STRATEGY", "compose")
     real_init = Drafter.__init__
 
     def init(self, settings=None, llm=None, embedder=None, **kw):
@@ -365,7 +367,7 @@ def _failing_third(fake: FakeLLM) -> None:
 def test_write_report_keeps_finished_sections_on_model_error(tmp_path):
     fake = FakeLLM(default=compose_reply)
     _failing_third(fake)
-    d = Drafter(llm=fake, embedder=HashEmbedder(), store=tmp_path / "store")
+    d = Drafter(llm=fake, embedder=HashEmbedder(), store=tmp_path / "store", strategy="compose")
     with pytest.raises(ModelError, match="HTTP 503") as info:
         d.write(load_figures(EXAMPLE), corpus=[BUNDLED_CORPUS / "2023-baisha-town-report.txt"])
     draft = info.value.draft
@@ -431,7 +433,7 @@ FIGS = FigureSet([_fig("新建改造农村公路", "4.5", "公里"), _fig("开�
 
 def test_truncated_json_is_asked_again_with_a_larger_budget(tmp_path):
     fake = FakeLLM([lambda m: Completion(compose_reply(m)[:150], finish_reason="length"), compose_reply])
-    d = Drafter(llm=fake, embedder=HashEmbedder(), store=tmp_path / "s")
+    d = Drafter(llm=fake, embedder=HashEmbedder(), store=tmp_path / "s", strategy="compose")
     draft = d.write(FIGS, sections=["work"], corpus=[BUNDLED_CORPUS / "2023-baisha-town-report.txt"])
     first, second = fake.requests
     assert second["max_tokens"] == 2 * first["max_tokens"]
@@ -455,7 +457,7 @@ def test_truncated_json_twice_is_reported_not_silently_dropped(tmp_path, capsys,
 def test_truncated_prose_is_asked_again_then_reported(tmp_path):
     text = "一是新建改造农村公路4.5公里；二是开展技能培训460人次。"
     fake = FakeLLM([Completion(text[:10], finish_reason="length"), text])
-    d = Drafter(llm=fake, embedder=HashEmbedder(), store=tmp_path / "s")
+    d = Drafter(llm=fake, embedder=HashEmbedder(), store=tmp_path / "s", strategy="compose")
     corpus = [BUNDLED_CORPUS / "2023-baisha-town-report.txt"]
     draft = d.write(FIGS, sections=["work"], strategy="free", corpus=corpus)
     assert fake.requests[1]["max_tokens"] == 2 * fake.requests[0]["max_tokens"]

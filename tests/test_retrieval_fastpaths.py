@@ -117,6 +117,7 @@ class _FakeStore:
 
 
 def test_filtered_dense_widens_the_fetch_before_using_where(monkeypatch):
+    monkeypatch.setattr(retrieval, "EXACT_MAX", 0)  # the over-fetch path (large stores), not the exact one
     store = _FakeStore()
     r = retrieval.Retriever(store)  # type: ignore[arg-type]
     got = r._dense(None, 10, Filters(kinds=["rare"]))

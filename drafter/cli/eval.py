@@ -1,4 +1,4 @@
-"""``drafter eval run|rescore|compare``: the eval harness for prompt engineers.
+"""``drafter eval run|rescore|compare``: the eval harness for prompt engineers (and ``eval retrieval``, ``eval checker``).
 
 The sub-app is the module-level :data:`eval_app`, so other modules can add
 commands to it (``eval retrieval``).
@@ -138,7 +138,7 @@ def compare(
         raise typer.Exit(1)
 
 
-EXTENSIONS = (("drafter.cli.eval_retrieval", "register_retrieval"),)
+EXTENSIONS = (("drafter.cli.eval_retrieval", "register_retrieval"), ("drafter.cli.eval_checker", "register_checker"))
 """Modules adding commands to :data:`eval_app`: ``(module, function(eval_app))``; a module not written yet is skipped."""
 
 

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import typer
 
-from .common import ChromaOpt, ConfigOpt, EmbedderOpt, StoreOpt, make_drafter
+from .common import ChromaOpt, ConfigOpt, EmbedderOpt, EmbedUrlOpt, StoreOpt, make_drafter
 
 
 def register_retrieval(eval_app: typer.Typer) -> None:
@@ -18,12 +18,13 @@ def register_retrieval(eval_app: typer.Typer) -> None:
         k: int = typer.Option(5, "--k", help="Cut-off of recall@k."),
         queries: Path = typer.Option(None, "--queries", help="Labelled query file (default evals/retrieval/queries.yaml)."),
         as_json: bool = typer.Option(False, "--json", help="Print JSON with per-query ranks."),
-        store: Path = StoreOpt, chroma_url: str = ChromaOpt, embedder: str = EmbedderOpt, config: Path = ConfigOpt,
+        store: Path = StoreOpt, chroma_url: str = ChromaOpt, embedder: str = EmbedderOpt, embed_base_url: str = EmbedUrlOpt,
+        config: Path = ConfigOpt,
     ) -> None:
         """Score dense, BM25 and hybrid retrieval on the labelled queries (ingests the labelled corpora first)."""
         from ..retrieval_eval import DEFAULT_QUERIES, evaluate_retrieval, render_table
 
-        d = make_drafter(config, store=store, chroma_url=chroma_url, embedder=embedder)
+        d = make_drafter(config, store=store, chroma_url=chroma_url, embedder=embedder, embed_base_url=embed_base_url)
         report = evaluate_retrieval(d, queries or DEFAULT_QUERIES, k=k)
         if as_json:
             typer.echo(json.dumps(report.to_dict(), ensure_ascii=False, indent=2))

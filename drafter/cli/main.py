@@ -11,12 +11,14 @@ from __future__ import annotations
 import importlib
 import os
 import sys
+import traceback
 
 import typer
 
+from ..config import warn_unknown_env
 from ..errors import EXIT_BAD_INPUT, DrafterError
 
-COMMAND_MODULES = ("ingest", "corpus", "search", "write", "check", "prompts", "eval")
+COMMAND_MODULES = ("ingest", "corpus", "search", "write", "check", "figures", "prompts", "eval", "serve")
 """Modules of :mod:`drafter.cli` that add commands, in help order."""
 
 app = typer.Typer(
@@ -59,9 +61,12 @@ def main(argv: list[str] | None = None) -> None:
 
     Exit status: the command's own (0 clean, 1 findings), 2 for a
     :class:`DrafterError` or a usage error (one ``Error:`` line, no traceback
-    unless ``--debug``), 130 on Ctrl-C. Other exceptions are bugs and keep
-    their traceback.
+    unless ``--debug``, which prints it before the line and still exits 2),
+    130 on Ctrl-C. Other exceptions are bugs and keep their traceback.
+    A ``DRAFTER_*`` environment variable Drafter does not read is reported
+    as a ``Warning:`` line first (see :func:`drafter.config.unknown_env_vars`).
     """
+    warn_unknown_env(lambda message: typer.secho(f"Warning: {message}", err=True, fg=typer.colors.YELLOW))
     usage_errors: tuple[type[BaseException], ...] = tuple(
         e for e in (getattr(typer, "TyperException", None), _click_exception()) if e is not None
     )
@@ -69,7 +74,7 @@ def main(argv: list[str] | None = None) -> None:
         rv = app(argv, standalone_mode=False)
     except DrafterError as exc:
         if os.environ.get("DRAFTER_DEBUG"):
-            raise
+            traceback.print_exc()
         typer.secho(f"Error: {exc}", err=True, fg=typer.colors.RED)
         sys.exit(EXIT_BAD_INPUT)
     except typer.Exit as exc:

@@ -5,9 +5,10 @@ from __future__ import annotations
 from pathlib import Path
 
 import typer
-from rich.console import Console
+from rich.markup import escape
 from rich.table import Table
 
+from ..console import output_console
 from ..prompts import PromptLibrary
 
 prompts_app = typer.Typer(help="List and show section prompts.", no_args_is_help=True)
@@ -20,12 +21,12 @@ def list_prompts(prompts: Path = DirOpt) -> None:
     lib = PromptLibrary(prompts)
     table = Table()
     for col in ("name", "section", "strategy", "version", "budget (context/output)", "target chars", "file"):
-        table.add_column(col)
+        table.add_column(col, overflow="fold")
     for name in lib.names():
         p = lib.get(name)
         m = p.meta
-        table.add_row(name, m.section, m.strategy or "compose", str(m.version), f"{m.budget.context}/{m.budget.output}", str(m.target_chars), str(p.path))
-    Console().print(table)
+        table.add_row(name, m.section, m.strategy or "compose", str(m.version), f"{m.budget.context}/{m.budget.output}", str(m.target_chars), escape(str(p.path)))
+    output_console().print(table)
 
 
 @prompts_app.command("show")

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import typer
 
-from .common import ChromaOpt, ConfigOpt, EmbedderOpt, StoreOpt, make_drafter
+from .common import ChromaOpt, ConfigOpt, EmbedderOpt, EmbedUrlOpt, StoreOpt, make_drafter
 
 
 def register(app: typer.Typer) -> None:
@@ -20,13 +20,14 @@ def register(app: typer.Typer) -> None:
         source: list[str] = typer.Option(None, "--source", help="Only passages from these files."),
         mode: str = typer.Option("hybrid", "--mode", help="hybrid, dense or bm25."),
         as_json: bool = typer.Option(False, "--json", help="Print JSON."),
-        store: Path = StoreOpt, chroma_url: str = ChromaOpt, embedder: str = EmbedderOpt, config: Path = ConfigOpt,
+        store: Path = StoreOpt, chroma_url: str = ChromaOpt, embedder: str = EmbedderOpt, embed_base_url: str = EmbedUrlOpt,
+        config: Path = ConfigOpt,
     ) -> None:
         """Search past reports: hybrid dense + BM25, fused by RRF, diversified by MMR."""
         from ..kinds import parse_kind
         from ..retrieval import Filters
 
-        d = make_drafter(config, store=store, chroma_url=chroma_url, embedder=embedder)
+        d = make_drafter(config, store=store, chroma_url=chroma_url, embedder=embedder, embed_base_url=embed_base_url)
         sources = [str(Path(s).resolve()) for s in source] if source else None
         filters = Filters(kinds=[parse_kind(x, "--kind") for x in kind] if kind else None, year_from=year_from, year_to=year_to, sources=sources)
         hits = d.search(query, k=k, filters=filters, mode=mode)

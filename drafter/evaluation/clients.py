@@ -94,12 +94,12 @@ class EvalDrafter(Drafter):
         """Draft with ``llm`` from now on."""
         self._llm = llm
 
-    def ingest(self, paths, prune=False, progress=None):  # type: ignore[override]
+    def ingest(self, paths, prune=False, progress=None, on_progress=None):  # type: ignore[override]
         key = tuple(sorted(str(Path(p).resolve()) for p in paths))
         with self._ingest_lock:
             if key in self._ingested:
                 return None
-            report = super().ingest(paths, prune=prune, progress=progress)
+            report = super().ingest(paths, prune=prune, progress=progress, on_progress=on_progress)
             self._ingested.add(key)
             self._sources.clear()
             return report

@@ -21,8 +21,9 @@ from ..errors import InputError
 from .metrics import METRIC_BY_NAME, METRICS, rate
 from .reports import summarize
 
-DEFAULT_THRESHOLDS: dict[str, float] = {"clean": 0.05, "recall": 0.02, "invented": 0.0, "stale": 0.0}
-"""Largest tolerated move the wrong way: clean share −0.05, recall −0.02, invented or stale findings per output any rise."""
+DEFAULT_THRESHOLDS: dict[str, float] = {"clean": 0.05, "recall": 0.02, "invented": 0.0, "stale": 0.0, "genre_clean": 0.05}
+"""Largest tolerated move the wrong way: clean share −0.05, recall −0.02, invented or stale findings per output
+any rise, genre-clean share −0.05."""
 EPS = 1e-9
 
 
@@ -149,13 +150,13 @@ def _show(v: float | None) -> str:
 
 def print_comparison(result: dict[str, Any], console: Any = None) -> None:
     """Print a comparison: one table per variant pair, the cases that changed, the verdict."""
-    from rich.console import Console
+    from ..console import output_console
     from rich.markup import escape
     from rich.table import Table
 
     from .metrics import fmt
 
-    console = console or Console()
+    console = console or output_console()
     for note in result["notes"]:
         console.print(f"[yellow]note:[/] {escape(note)}")
     for pair in result["pairs"]:

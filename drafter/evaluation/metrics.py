@@ -41,6 +41,18 @@ Per output:
 ``passages``, ``corpus_hit``
     Retrieved passages put in the prompts; whether any of them came from the
     case's corpus (None when the case uses the whole store).
+``genre_clean``
+    True when the genre check (:func:`drafter.genre.check_genre`: tense, broken
+    clauses, mixed script, empty items, artefacts …) found nothing in any section,
+    a ``length`` finding aside. ``signable``: clean and genre-clean.
+``genre_tense`` … ``genre_unsupported``
+    Number of genre findings of each kind (:data:`drafter.genre.GENRE_KINDS`;
+    ``genre_unsupported`` counts deliverables the input does not hold).
+``han``
+    Han characters of the whole output (the genre's measure of length).
+``fallbacks``
+    Paragraphs written without model text because the model did not keep the
+    figure clauses (``weave``), from the sections' warnings.
 ``latency``, ``prompt_tokens``, ``completion_tokens``
     Model seconds (a cached reply reports the latency of its original call)
     and tokens. (Calls that reached the model in this run are in each
@@ -60,7 +72,8 @@ from dataclasses import dataclass
 from typing import Any
 
 from ..findings import FINDING_KINDS
-from ..script import simplified_chars, to_simplified, traditional_chars
+from ..genre import GENRE_KINDS
+from ..script import to_simplified
 
 
 @dataclass(frozen=True)
@@ -86,6 +99,11 @@ METRICS: list[Metric] = [
     Metric("recall", "figure recall", "mean", "up", "pct"),
     Metric("precision", "precision", "mean", "up", "pct"),
     *[Metric(k, k.replace("_", " "), "sum", "down", "int") for k in FINDING_KINDS],
+    Metric("genre_clean", "genre clean", "share", "up", "pct"),
+    Metric("signable", "signable", "share", "up", "pct"),
+    *[Metric(f"genre_{k}", f"genre: {k.replace('_', ' ')}", "sum", "down", "int") for k in GENRE_KINDS],
+    Metric("han", "Han characters", "mean", None, "int"),
+    Metric("fallbacks", "paragraphs without model text", "sum", "down", "int"),
     Metric("mention_recall", "must-mention", "mean", "up", "pct"),
     Metric("forbidden", "must-not-mention", "sum", "down", "int"),
     Metric("length_ratio", "length / target", "mean", None, "float"),
@@ -133,8 +151,12 @@ def body_chars(text: str) -> int:
 
 
 def wrong_script(text: str, script: str) -> list[str]:
-    """Characters of the other script: traditional-only ones in a simplified text, and vice versa."""
-    return traditional_chars(text) if script != "traditional" else simplified_chars(text)
+    """Characters of the other script: traditional-only ones in a simplified text, and simplified-only
+    ones in a traditional text, read as the genre check reads them (variants both standards accept,
+    such as 群/羣 and 核/覈, are one script: :func:`drafter.genre.check_genre`'s ``mixed_script``)."""
+    from ..genre import check_genre
+
+    return [f.text for f in check_genre(text, "work", script=script) if f.kind == "mixed_script"]
 
 
 def _qkey(q: Any) -> tuple[str, ...] | None:
@@ -236,10 +258,40 @@ def output_metrics(record: dict[str, Any]) -> dict[str, Any]:
         m["corpus_hit"] = any(_under(p.get("source", ""), roots) for p in used)
     else:
         m["corpus_hit"] = None
+    m.update(genre_metrics(record))
+    m["signable"] = bool(m["clean"] and m["genre_clean"])
     m["latency"] = round(sum(float(s.get("latency") or 0) for s in sections), 3)
     m["prompt_tokens"] = sum(int(s.get("prompt_tokens") or 0) for s in sections)
     m["completion_tokens"] = sum(int(s.get("completion_tokens") or 0) for s in sections)
     return m
+
+
+def genre_metrics(record: dict[str, Any]) -> dict[str, Any]:
+    """The genre check's metrics of one stored output (pure: re-scored like the number guard's).
+
+    Each section body is checked as its kind, with its figures, the user's words of
+    the case (title, organisation, facts, names) and the section's target length.
+    """
+    from ..genre import check_genre
+    from ..textutil import han_count
+    from .suite import figure_from_dict
+
+    sections = record.get("sections") or []
+    fs = record.get("figures") or {}
+    words = [fs.get("title"), fs.get("organisation"), fs.get("period"), *(f.get("name") for f in fs.get("figures") or []),
+             *(f.get("text") for f in fs.get("facts") or []), *(fs.get("names") or [])]
+    user = "\n".join(w for w in words if w) if fs else None  # an old record without figures: deliverables not judged
+    counts = {f"genre_{k}": 0 for k in GENRE_KINDS}
+    for sec in sections:
+        figures = [figure_from_dict(f) for f in sec.get("figures") or []]
+        for f in check_genre(sec.get("body", ""), sec.get("kind") or "work", figures=figures, user_text=user,
+                             target=int(sec.get("target_chars") or 0) or None, script="simplified"):
+            counts[f"genre_{f.kind}"] += 1
+    out: dict[str, Any] = dict(counts)
+    out["genre_clean"] = bool(sections) and not any(v for k, v in counts.items() if k != "genre_length")
+    out["han"] = sum(han_count(s.get("body", "")) for s in sections)
+    out["fallbacks"] = sum(1 for s in sections for w in s.get("warnings") or [] if "verbatim" in w)
+    return out
 
 
 def _under(source: str, roots: Sequence[str]) -> bool:

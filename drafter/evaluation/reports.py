@@ -161,11 +161,11 @@ def short_labels(variants: Sequence[dict[str, Any]]) -> tuple[dict[str, str], st
 
 def print_summary(summary: dict[str, Any], console: Any = None) -> None:
     """Print the aggregate table (variants side by side) and the clean share per tag."""
-    from rich.console import Console
+    from ..console import output_console
     from rich.markup import escape
     from rich.table import Table
 
-    console = console or Console()
+    console = console or output_console()
     vids = [v["id"] for v in summary["variants"]]
     labels, common = short_labels(summary["variants"])
     run = summary["run"]

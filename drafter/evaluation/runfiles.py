@@ -38,9 +38,9 @@ def checker_fingerprint() -> str:
     """sha256 over the checker's source and data files (changes when rescoring may change results)."""
     h = hashlib.sha256()
     base = Path(__file__).resolve().parent.parent
-    for rel in ("check.py", "quantities.py", "quantity_reader.py", "numerals.py", "nonquantities.py", "units.py",
-                "findings.py", "names.py", "copying.py", "data/units.yaml", "data/fixed_phrases.txt",
-                "data/name_patterns.yaml", "data/set_phrases.txt"):
+    for rel in ("check.py", "matching.py", "binding.py", "ranks.py", "quantities.py", "quantity_reader.py", "numerals.py",
+                "nonquantities.py", "units.py", "findings.py", "names.py", "copying.py", "data/units.yaml",
+                "data/binding.yaml", "data/fixed_phrases.txt", "data/name_patterns.yaml", "data/set_phrases.txt"):
         p = base / rel
         if p.exists():
             h.update(rel.encode() + b"\0" + p.read_bytes())

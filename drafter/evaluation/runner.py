@@ -204,13 +204,13 @@ def _prompt_plan(settings: Settings, cases: Sequence[Case], variants: Sequence[V
 def _record(case: Case, variant: Variant, repeat: int, draft: Any, hits: list[list[Any]], library: Any) -> list[dict]:
     sections = []
     for i, sec in enumerate(draft.sections):
-        sec_hits = hits[i] if i < len(hits) else []
+        sec_hits = sec.hits or (hits[i] if i < len(hits) else [])
         try:
-            target = library.get(sec.prompt).meta.target_chars if sec.prompt else 0
+            target = sec.target or (library.get(sec.prompt).meta.target_chars if sec.prompt else 0)
         except DrafterError:
             target = 0
         sections.append({
-            "kind": sec.kind, "heading": sec.heading, "body": sec.body, "strategy": sec.strategy,
+            "kind": sec.kind, "heading": sec.heading, "body": sec.body, "strategy": sec.strategy, "warnings": sec.warnings,
             "prompt": sec.prompt, "prompt_sha256": sec.prompt_sha256, "target_chars": target,
             "figures": [figure_to_dict(f) for f in sec.figures],
             "facts": [f.text for f in sec.facts],

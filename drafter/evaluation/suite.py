@@ -149,15 +149,17 @@ class Suite:
 
 def figure_to_dict(f: Figure) -> dict[str, Any]:
     """JSON form of a figure (the value as written, so it round-trips exactly)."""
-    return {"name": f.name, "value": f.value_text or format(f.value, "f"), "unit": f.unit, "section": f.section, "id": f.id}
+    return {"name": f.name, "value": f.value_text or format(f.value, "f"), "unit": f.unit, "section": f.section, "id": f.id,
+            "role": f.role}
 
 
 def figure_from_dict(d: dict[str, Any]) -> Figure:
     """Inverse of :func:`figure_to_dict`."""
-    from decimal import Decimal
+    from ..figures import parse_value, range_high
 
-    return Figure(name=d["name"], value=Decimal(d["value"]), unit=d.get("unit") or "", section=d.get("section"),
-                  id=d.get("id"), value_text=d["value"])
+    value, _, text = parse_value(d["value"], None, f"figure {d['name']}")
+    return Figure(name=d["name"], value=value, unit=d.get("unit") or "", section=d.get("section"),
+                  id=d.get("id"), value_text=d["value"], high=range_high(text), role=d.get("role"))
 
 
 def figset_to_dict(fs: FigureSet) -> dict[str, Any]:
@@ -288,9 +290,14 @@ def load_suite(path: str | Path) -> Suite:
         outline, single = _outline(cs, where)
         figset, script = _figures(cs, root, where)
         try:
-            assign_figures(figset, [o.kind for o in outline])
+            # a section: case ignores the others' figures (as --section does), but must have its own
+            assigned = assign_figures(figset, [o.kind for o in outline], partial=single)
         except DrafterError as exc:
             raise InputError(str(exc) if str(exc).startswith(where) else f"{where}: {exc}") from exc
+        kind = outline[0].kind
+        if single and kind == "work" and not assigned[kind] and not figset.facts_for(kind):
+            raise InputError(f"{where}: field 'figures': no figure or fact belongs to the section '{kind}' the case writes "
+                             "(the outline does not have the sections its figures belong to).")
         corpus = _resolve(root, cs.corpus, f"{where}: field 'corpus'") if cs.corpus is not None else default_corpus
         shaped = {"outline": [(o.kind, o.heading) for o in outline], "single": single, "figures": figset_to_dict(figset),
                   "corpus": [str(p) for p in corpus] if corpus else None, "script": script}
