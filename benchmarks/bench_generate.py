@@ -20,8 +20,8 @@ import time
 from pathlib import Path
 
 from drafter.config import Settings
-from drafter.llm import OpenAIClient
-from drafter.localmodel import DEFAULT_MODEL, MODELS, LocalServer, ensure_model_file
+from drafter.llm.client import OpenAIClient
+from drafter.llm.localmodel import DEFAULT_MODEL, MODELS, LocalServer, ensure_model_file
 
 MESSAGES = [
     {"role": "system", "content": "你是一名县级政府工作报告的起草助手。请用简体中文、正式的公文语体写作，不要使用列表和标题。"},

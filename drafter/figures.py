@@ -42,8 +42,8 @@ from typing import Any
 
 import yaml
 
-from .errors import InputError
-from .kinds import parse_kind
+from drafter.errors import InputError
+from drafter.corpus.kinds import parse_kind
 
 _NUM_RE = re.compile(r"^[+-]?(\d+(\.\d+)?|\.\d+)")
 _SPAN_RE = re.compile(
@@ -56,7 +56,7 @@ _EXPONENT_RE = re.compile(r"[+-]?(\d+(\.\d*)?|\.\d+)[eE][+-]?\d+")
 _KNOWN_KEYS = {"title", "organisation", "organization", "period", "figures", "facts", "names", "script"}
 _FIGURE_KEYS = {"name", "value", "unit", "section", "id", "role"}
 ROLES = ("base", "result", "change", "problem", "target")
-"""What a figure does in a report (see :func:`drafter.clauses.figure_role`)."""
+"""What a figure does in a report (see :func:`drafter.drafting.clauses.figure_role`)."""
 
 
 @dataclass(frozen=True)
@@ -68,7 +68,7 @@ class Figure:
         value: the exact value as a Decimal, in the written unit (12.6 for 12.6公里).
         unit: the unit or measure word as it should be written after the value
             (公里, 万元, 人次, %); ``""`` for a bare number.
-        section: section kind it belongs to (see :mod:`drafter.kinds`) or None.
+        section: section kind it belongs to (see :mod:`drafter.corpus.kinds`) or None.
         id: optional stable id from the file.
         value_text: the value as it will be written (``12.6``; no exponent;
             ``2-3`` for a range, ``500余`` or ``约30`` for an approximation).
@@ -76,7 +76,7 @@ class Figure:
             (a fact about the place, stated in the opening), ``result``,
             ``change`` (written after its level), ``problem`` (evidence in 存在问题),
             ``target`` (a goal in 下步工作打算) — or None to infer it from the name
-            (:func:`drafter.clauses.figure_role`).
+            (:func:`drafter.drafting.clauses.figure_role`).
         high: the upper end of a range value (``2-3`` → 3), else None; ``value``
             is then the lower end.
     """
@@ -96,7 +96,7 @@ class Figure:
 
     def render_in(self, script: str = "simplified") -> str:
         """:meth:`render` with the unit in ``script``, converted character by character (萬元 → 万元)."""
-        from .clauses import user_words
+        from drafter.drafting.clauses import user_words
 
         return f"{self.value_text or format_decimal(self.value)}{user_words(self.unit, script)}"
 
@@ -261,7 +261,7 @@ def _facts(raw: Any, path: Path) -> list[Fact]:
             raise InputError(f"{where}: a fact is a string or a mapping with 'text' and optional 'section'.")
         if not text.strip():
             raise InputError(f"{where}: empty fact.")
-        from .quantities import extract_quantities
+        from drafter.guard.quantities import extract_quantities
 
         numbers = [q.text for q in extract_quantities(text) if not q.placeholder]
         if numbers:

@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import io
 
-from .kinds import label
+from drafter.corpus.kinds import label
 
 COLUMNS = ("name", "value", "unit", "section", "id")
 """Header row, in the loader's order (:data:`drafter.figures._FIGURE_KEYS`)."""

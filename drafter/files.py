@@ -13,7 +13,7 @@ import os
 import tempfile
 from pathlib import Path
 
-from .errors import InputError
+from drafter.errors import InputError
 
 
 def umask() -> int:

@@ -20,7 +20,7 @@ from dataclasses import replace
 from pathlib import Path
 from typing import Any, Union
 
-from .llm import Completion, LLMClient, Message
+from drafter.llm.client import Completion, LLMClient, Message
 
 Reply = Union[str, Completion, BaseException, Callable[[list[Message]], "str | Completion"]]
 """What :meth:`FakeLLM.enqueue` takes: text, a Completion, an exception to raise,
@@ -28,7 +28,7 @@ or a callable receiving the messages and returning text or a Completion."""
 
 
 class FakeLLM(LLMClient):
-    """An :class:`~drafter.llm.LLMClient` serving canned replies in order.
+    """An :class:`~drafter.llm.client.LLMClient` serving canned replies in order.
 
     Each call to :meth:`complete` records its arguments in :attr:`requests`
     and consumes the next enqueued reply. When the queue is empty the
@@ -120,7 +120,7 @@ def big_report_file(path: str | Path, megabytes: float, sources: Path | None = N
     """
     import re
 
-    from .config import REPO_ROOT
+    from drafter.config import REPO_ROOT
 
     folder = Path(sources) if sources else REPO_ROOT / "corpus"
     texts = [p.read_text(encoding="utf-8") for p in sorted(folder.glob("*.txt"))]

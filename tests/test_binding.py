@@ -1,4 +1,4 @@
-"""drafter.binding and drafter.ranks: what a number counts, and ranks read for the checker (issue 13)."""
+"""drafter.guard.binding and drafter.guard.ranks: what a number counts, and ranks read for the checker (issue 13)."""
 
 from __future__ import annotations
 
@@ -7,9 +7,9 @@ from decimal import Decimal
 import pytest
 
 from drafter import extract_quantities
-from drafter.binding import NameIndex, bind, lexicon
-from drafter.numerals import fold_text
-from drafter.ranks import extract_ranks
+from drafter.guard.binding import NameIndex, bind, lexicon
+from drafter.guard.numerals import fold_text
+from drafter.guard.ranks import extract_ranks
 
 
 def bindings(text: str):

@@ -9,7 +9,7 @@ import pytest
 from drafter import check_draft
 from drafter.errors import InputError
 from drafter.figures import Figure, FigureSet
-from drafter.findings import FINDING_KINDS
+from drafter.guard.findings import FINDING_KINDS
 
 
 def fig(name: str, value: str, unit: str) -> Figure:

@@ -19,8 +19,8 @@ from typer.testing import CliRunner
 from conftest import BUNDLED_CORPUS
 from drafter.api import Drafter
 from drafter.cli.main import app
-from drafter.embeddings import HashEmbedder
-from drafter.retrieval import Filters
+from drafter.index.embeddings import HashEmbedder
+from drafter.index.retrieval import Filters
 
 pytestmark = pytest.mark.server
 

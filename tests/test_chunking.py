@@ -1,4 +1,4 @@
-"""Tests of drafter.chunking: token bounds, sentence awareness, protected spans."""
+"""Tests of drafter.corpus.chunking: token bounds, sentence awareness, protected spans."""
 
 from __future__ import annotations
 
@@ -9,11 +9,11 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from drafter.chunking import Chunk, chunk_report, protected_spans, split_spans
-from drafter.cleaning import split_lines
-from drafter.corpus import find_report_titles, parse_file, parse_text
-from drafter.script import to_simplified_chars
-from drafter.tokens import count_tokens
+from drafter.corpus.chunking import Chunk, chunk_report, protected_spans, split_spans
+from drafter.corpus.cleaning import split_lines
+from drafter.corpus.reports import find_report_titles, parse_file, parse_text
+from drafter.text.script import to_simplified_chars
+from drafter.text.tokens import count_tokens
 
 CORPUS = Path(__file__).resolve().parents[1].parent / "shared" / "corpus"
 SHARED = CORPUS / "000_a0d734900480c52c.txt"

@@ -1,4 +1,4 @@
-"""Figure clauses as the genre writes them (drafter.clauses), checked on a table of name shapes."""
+"""Figure clauses as the genre writes them (drafter.drafting.clauses), checked on a table of name shapes."""
 
 from __future__ import annotations
 
@@ -8,10 +8,10 @@ from pathlib import Path
 import pytest
 import yaml
 
-from drafter.check import check_draft
-from drafter.clauses import build_clauses, fact_clause, figure_clause, figure_role, to_script, user_words
+from drafter.guard.check import check_draft
+from drafter.drafting.clauses import build_clauses, fact_clause, figure_clause, figure_role, to_script, user_words
 from drafter.figures import Fact, Figure, figures_from_data
-from drafter.genre import check_genre
+from drafter.guard.genre import check_genre
 
 CASES = yaml.safe_load((Path(__file__).parent / "clause_cases.yaml").read_text(encoding="utf-8"))
 

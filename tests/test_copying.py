@@ -5,7 +5,7 @@ from __future__ import annotations
 from decimal import Decimal
 
 from drafter import check_draft
-from drafter.copying import find_copied, set_phrases
+from drafter.guard.copying import find_copied, set_phrases
 from drafter.figures import Figure, FigureSet
 
 # From the shared corpus (彙報2 and 彙報3), traditional script with half-width commas.

@@ -1,4 +1,4 @@
-"""Tests of drafter.corpus: files into reports, reports into 公文 sections."""
+"""Tests of drafter.corpus.reports: files into reports, reports into 公文 sections."""
 
 from __future__ import annotations
 
@@ -7,8 +7,8 @@ from pathlib import Path
 import pytest
 from test_loaders import REPORT, make_docx, make_scanned_pdf, make_text_pdf
 
-from drafter.cleaning import split_lines
-from drafter.corpus import (
+from drafter.corpus.cleaning import split_lines
+from drafter.corpus.reports import (
     find_report_titles,
     find_year,
     parse_file,

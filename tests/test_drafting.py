@@ -11,12 +11,12 @@ import pytest
 from typer.testing import CliRunner
 
 from drafter.api import Drafter
-from drafter.compose import clean_model_text, figure_clause, group_by_topic, ordinal
-from drafter.drafting import Engine, fill_slots, mask_numbers
-from drafter.embeddings import HashEmbedder
+from drafter.drafting.compose import clean_model_text, figure_clause, group_by_topic, ordinal
+from drafter.drafting.engine import Engine, fill_slots, mask_numbers
+from drafter.index.embeddings import HashEmbedder
 from drafter.errors import InputError, PromptError
 from drafter.figures import Fact, Figure, FigureSet, load_figures
-from drafter.prompts import PromptLibrary
+from drafter.drafting.prompts import PromptLibrary
 from drafter.testing import FakeLLM
 from conftest import BUNDLED_CORPUS
 
@@ -148,7 +148,7 @@ def test_budget_drops_passages_then_errors(tmp_path):
 def test_docx_layout(drafter, tmp_path):
     from docx import Document
 
-    from drafter.docx_out import docx_bytes
+    from drafter.output.word import docx_bytes
 
     draft = drafter.write(load_figures(EXAMPLE))
     path = tmp_path / "d.docx"

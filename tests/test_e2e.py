@@ -16,7 +16,7 @@ import pytest
 import yaml
 
 from drafter.figures import load_figures
-from drafter.quantities import extract_quantities
+from drafter.guard.quantities import extract_quantities
 from conftest import BUNDLED_CORPUS, REPO, SHARED_CORPUS
 
 pytestmark = pytest.mark.slow

@@ -19,8 +19,8 @@ import pytest
 
 from conftest import BUNDLED_CORPUS, REPO, SHARED_CORPUS
 from drafter.figures import load_figures
-from drafter.quantities import extract_quantities
-from drafter.textutil import han_count
+from drafter.guard.quantities import extract_quantities
+from drafter.text.textutil import han_count
 
 pytestmark = pytest.mark.slow
 

@@ -3,7 +3,7 @@
 Faults run against a real HTTP server in a thread (``tests/fake_servers.py``:
 500s, 429, timeouts, another dimension, per-token vectors, missing rows); the
 ``slow`` test runs llama-cpp-python's own server with ``--embedding`` on the
-bundled small GGUF (``drafter.localmodel.embedding_server``) and drives the CLI
+bundled small GGUF (``drafter.llm.localmodel.embedding_server``) and drives the CLI
 against it in a subprocess.
 """
 
@@ -21,7 +21,7 @@ from typer.testing import CliRunner
 from drafter.api import Drafter
 from drafter.cli.main import app, main
 from drafter.config import load_settings
-from drafter.embeddings import HashEmbedder, OpenAIEmbedder, get_embedder
+from drafter.index.embeddings import HashEmbedder, OpenAIEmbedder, get_embedder
 from drafter.errors import ConfigError, ModelError, StoreError
 from conftest import BUNDLED_CORPUS, REPO, SHARED_FILE
 from fake_servers import EmbeddingServer, vector
@@ -238,7 +238,7 @@ def test_cli_unreachable_server_is_one_error_line(tmp_path, monkeypatch, capsys)
 @pytest.mark.slow
 def test_real_llama_cpp_embedding_server(model_cache_dir, tmp_path):
     """llama-cpp-python's server with --embedding on the bundled 0.5B GGUF, driven through the CLI."""
-    from drafter.localmodel import embedding_server
+    from drafter.llm.localmodel import embedding_server
 
     files = [str(BUNDLED_CORPUS / "2023-baisha-town-report.txt"), str(BUNDLED_CORPUS / "2024-zhuxi-village-summary.txt")]
     with embedding_server("qwen2.5-coder-0.5b", model_cache_dir) as srv:

@@ -21,13 +21,13 @@ def llm(monkeypatch):
     """The model every eval command gets instead of the embedded server."""
     fake = ScriptedLLM()
     monkeypatch.setenv("DRAFTER_EMBEDDER", "hash")
-    monkeypatch.setattr("drafter.llm.open_client", lambda settings, cache=False: contextlib.nullcontext(fake))
+    monkeypatch.setattr("drafter.llm.client.open_client", lambda settings, cache=False: contextlib.nullcontext(fake))
     return fake
 
 
 @pytest.fixture()
 def checker():
-    pytest.importorskip("drafter.check", reason="drafter.check (the number checker) is not written yet")
+    pytest.importorskip("drafter.guard.check", reason="drafter.guard.check (the number checker) is not written yet")
 
 
 def invoke(*args: str):

@@ -15,7 +15,7 @@ from pathlib import Path
 import pytest
 
 from drafter.config import load_settings
-from drafter.embeddings import get_embedder
+from drafter.index.embeddings import get_embedder
 from drafter.errors import InputError, PromptError
 from drafter.evaluation import (
     RunInterrupted,
@@ -35,7 +35,7 @@ SUITE = DATA / "suite.yaml"
 INVENTED = "全年完成投资260万元。"
 
 def _need_checker() -> None:
-    pytest.importorskip("drafter.check", reason="drafter.check (the number checker) is not written yet")
+    pytest.importorskip("drafter.guard.check", reason="drafter.guard.check (the number checker) is not written yet")
 
 
 class ScriptedLLM(FakeLLM):

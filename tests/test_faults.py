@@ -37,7 +37,7 @@ from typing import Any
 import pytest
 
 from drafter.api import Drafter
-from drafter.embeddings import HashEmbedder
+from drafter.index.embeddings import HashEmbedder
 from drafter.errors import InputError, ModelError
 from drafter.figures import load_figures
 from conftest import BUNDLED_CORPUS, REPO
@@ -291,7 +291,7 @@ def _bm25_ids(store: Path, query: str) -> list[str]:
 
 @pytest.mark.parametrize("then", ["ingest", "search"])
 def test_kill_before_the_lexical_save_leaves_no_stale_bm25_index(then, small_corpus, child_script, tmp_path):
-    from drafter.lexical import LexicalIndex
+    from drafter.index.lexical import LexicalIndex
 
     store = tmp_path / "store"
     first = Drafter(embedder=HashEmbedder(), store=store).ingest([small_corpus])
@@ -364,7 +364,7 @@ NEEDLES = {"html": "text/html", "binary": "application/octet-stream", "json": "s
 
 @pytest.mark.parametrize("stream", [False, True])
 def test_a_200_that_is_no_completion_is_a_model_error_naming_the_url(wrong_body, stream):
-    from drafter.llm import OpenAIClient
+    from drafter.llm.client import OpenAIClient
 
     client = OpenAIClient(wrong_body.base_url, "m", api_key_env=None, max_retries=2, backoff=0.01, timeout=5)
     with pytest.raises(ModelError) as info:
@@ -400,7 +400,7 @@ def _big_file(path: Path, megabytes: float) -> Path:
 
 SLOW_CLI = textwrap.dedent('''
     import sys, time
-    from drafter import embeddings
+    from drafter.index import embeddings
     class Slow(embeddings.HashEmbedder):  # the hash embedder at the pace of a fast real model (80 chunks/s)
         batch_size = 16
         def embed_batch(self, texts, is_query):
@@ -414,7 +414,7 @@ SLOW_CLI = textwrap.dedent('''
 
 
 def test_a_big_file_is_stored_in_batches_with_progress_and_a_killed_ingest_resumes(tmp_path, capsys, monkeypatch):
-    from drafter.lexical import LexicalIndex
+    from drafter.index.lexical import LexicalIndex
 
     (tmp_path / "corpus").mkdir()
     big = _big_file(tmp_path / "corpus" / "历年工作总结汇编.txt", 0.6)
@@ -534,7 +534,7 @@ def test_unwritable_drafter_home_with_a_store_elsewhere_names_the_model_cache(tm
 
 
 def test_an_unwritable_reply_cache_keeps_the_reply(tmp_path, caplog):
-    from drafter.llm import CachedClient
+    from drafter.llm.client import CachedClient
     from drafter.testing import FakeLLM
 
     cache = tmp_path / "cache"
@@ -550,7 +550,7 @@ def test_an_unwritable_reply_cache_keeps_the_reply(tmp_path, caplog):
 
 @pytest.mark.parametrize("codec", ["utf-16-le", "utf-16-be"])
 def test_utf16_without_bom_is_read_not_called_binary(codec, tmp_path, capsys):
-    from drafter.loaders import LoadedText, read_document
+    from drafter.corpus.loaders import LoadedText, read_document
 
     text = ONE_REPORT.read_text(encoding="utf-8")
     f = tmp_path / "corpus" / "2023年白沙镇工作报告.txt"
@@ -570,7 +570,7 @@ def test_utf16_without_bom_is_read_not_called_binary(codec, tmp_path, capsys):
 
 
 def test_binary_with_nul_bytes_is_still_binary(tmp_path):
-    from drafter.loaders import Skipped, read_document
+    from drafter.corpus.loaders import Skipped, read_document
 
     f = tmp_path / "x.txt"
     f.write_bytes(bytes(range(256)) * 40)
@@ -595,7 +595,7 @@ def _program(tmp_path: Path, how: str) -> str:
     return textwrap.dedent(f'''
         import os, signal, sys, threading, time
         from pathlib import Path
-        from drafter import localmodel
+        from drafter.llm import localmodel
         localmodel._check_llama_cpp = lambda: None
         localmodel.LocalServer._command = lambda self, port: [sys.executable, {str(tmp_path / "busy_server.py")!r}, str(port), "ok"]
         def start():
@@ -674,7 +674,7 @@ def test_real_embedded_server_dies_with_a_killed_write(tmp_path, model_cache_dir
     """The real 0.5B model generating a section (a non-streamed JSON reply, as ``compose`` asks for) when
     ``drafter write`` is SIGKILLed: the server is gone within seconds, not after finishing the reply."""
     pytest.importorskip("llama_cpp")
-    from drafter.localmodel import ensure_model_file
+    from drafter.llm.localmodel import ensure_model_file
 
     joined = ensure_model_file("qwen2.5-coder-0.5b", model_cache_dir)
     home = tmp_path / "home"

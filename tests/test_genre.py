@@ -1,4 +1,4 @@
-"""The genre check (drafter.genre): quiet on real reports, loud on each planted fault."""
+"""The genre check (drafter.guard.genre): quiet on real reports, loud on each planted fault."""
 
 from __future__ import annotations
 
@@ -7,9 +7,9 @@ from decimal import Decimal
 import pytest
 
 from conftest import BUNDLED_CORPUS, SHARED_FILE
-from drafter.corpus import parse_file
+from drafter.corpus.reports import parse_file
 from drafter.figures import Figure
-from drafter.genre import GENRE_KINDS, check_genre
+from drafter.guard.genre import GENRE_KINDS, check_genre
 
 
 def fig(name: str, value: str, unit: str, role: str | None = None) -> Figure:

@@ -16,7 +16,7 @@ import pytest
 import yaml
 
 from conftest import REPO, SHARED_FILE
-from drafter.check import check_draft
+from drafter.guard.check import check_draft
 from drafter.errors import InputError
 from drafter.evaluation.checker import DEFAULT_SUITES, FAULT_KINDS, evaluate_checker, load_guard_suite, plant_faults
 

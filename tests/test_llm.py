@@ -18,7 +18,7 @@ import pytest
 
 from drafter.config import Settings
 from drafter.errors import ConfigError, ModelError
-from drafter.llm import CachedClient, Completion, OpenAIClient, open_client
+from drafter.llm.client import CachedClient, Completion, OpenAIClient, open_client
 from drafter.testing import FakeLLM
 
 SECRET = "sk-test-SECRET-0123456789abcdef"

@@ -1,4 +1,4 @@
-"""Tests of drafter.loaders: file types, encodings, and files that are skipped."""
+"""Tests of drafter.corpus.loaders: file types, encodings, and files that are skipped."""
 
 from __future__ import annotations
 
@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 
 from drafter.errors import InputError
-from drafter.loaders import (
+from drafter.corpus.loaders import (
     LoadedText,
     Skipped,
     decode_bytes,

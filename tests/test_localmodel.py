@@ -15,9 +15,9 @@ from pathlib import Path
 
 import pytest
 
-from drafter import localmodel
+from drafter.llm import localmodel
 from drafter.errors import ConfigError, ModelError
-from drafter.localmodel import LocalServer, ModelSpec, ensure_model_file
+from drafter.llm.localmodel import LocalServer, ModelSpec, ensure_model_file
 
 PARTS = [b"GGUF" + bytes(range(256)) * 40, b"middle part " * 500, b"tail"]
 
@@ -237,7 +237,7 @@ def test_given_port_is_used(stand_in):
 
 def test_open_client_starts_and_stops_the_local_server(stand_in, tmp_path, monkeypatch):
     from drafter.config import Settings
-    from drafter.llm import CachedClient, OpenAIClient, open_client
+    from drafter.llm.client import CachedClient, OpenAIClient, open_client
 
     monkeypatch.setenv("DRAFTER_HOME", str(tmp_path / "home"))
     monkeypatch.setenv("OPENAI_API_KEY", "sk-must-not-be-sent-to-the-local-server")
@@ -263,7 +263,7 @@ def test_no_stale_server_when_python_exits(tmp_path, ending):
     prog = textwrap.dedent(f'''
         import os, signal, sys
         from pathlib import Path
-        from drafter import localmodel
+        from drafter.llm import localmodel
         localmodel._check_llama_cpp = lambda: None
         localmodel.LocalServer._command = lambda self, port: [sys.executable, {str(tmp_path / "fake_server.py")!r}, str(port), "ok"]
         srv = localmodel.LocalServer(Path({str(tmp_path / "model.gguf")!r}), alias="fake", log_dir=Path({str(tmp_path)!r}))
@@ -283,7 +283,7 @@ def test_no_stale_server_when_python_exits(tmp_path, ending):
 @pytest.mark.slow
 def test_real_small_model_answers_in_chinese(tmp_path):
     pytest.importorskip("llama_cpp")
-    from drafter.llm import OpenAIClient
+    from drafter.llm.client import OpenAIClient
 
     path = ensure_model_file("qwen2.5-coder-0.5b", tmp_path)
     with LocalServer(path, alias="qwen2.5-coder-0.5b", threads=1, log_dir=tmp_path / "logs") as srv:

@@ -10,12 +10,12 @@ from types import SimpleNamespace
 import pytest
 
 from drafter import check_draft
-from drafter.check import allowed_text
-from drafter.compose import clean_model_text, stale_sentence_filter, voice_excerpt
-from drafter.drafting import STRATEGIES, Engine
+from drafter.guard.check import allowed_text
+from drafter.drafting.compose import clean_model_text, stale_sentence_filter, voice_excerpt
+from drafter.drafting.engine import STRATEGIES, Engine
 from drafter.figures import Fact, Figure, FigureSet
-from drafter.names import extract_names, find_stale_names, mask_names
-from drafter.prompts import PromptLibrary
+from drafter.guard.names import extract_names, find_stale_names, mask_names
+from drafter.drafting.prompts import PromptLibrary
 from drafter.testing import FakeLLM
 
 # An old report of another town (the shared corpus's 彙報1, shortened; traditional script).

@@ -1,4 +1,4 @@
-"""drafter.numerals: one isolated numeral to an exact Decimal."""
+"""drafter.guard.numerals: one isolated numeral to an exact Decimal."""
 
 from __future__ import annotations
 
@@ -8,7 +8,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from drafter.numerals import clean_decimal, fold_text, is_capital, parse_integer, parse_numeral
+from drafter.guard.numerals import clean_decimal, fold_text, is_capital, parse_integer, parse_numeral
 
 CASES = [
     # Arabic, full-width, separators, decimals

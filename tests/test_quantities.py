@@ -1,4 +1,4 @@
-"""drafter.quantities: the extractor, on our own cases (quantity_cases.yaml) and by property."""
+"""drafter.guard.quantities: the extractor, on our own cases (quantity_cases.yaml) and by property."""
 
 from __future__ import annotations
 
@@ -11,8 +11,8 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from drafter import extract_quantities
-from drafter.quantities import Quantity
-from drafter.units import canonical, lexicon
+from drafter.guard.quantities import Quantity
+from drafter.guard.units import canonical, lexicon
 
 CASES = yaml.safe_load((Path(__file__).parent / "quantity_cases.yaml").read_text(encoding="utf-8"))
 

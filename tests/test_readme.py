@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 
 from drafter.api import Drafter
-from drafter.embeddings import HashEmbedder
+from drafter.index.embeddings import HashEmbedder
 from drafter.testing import FakeLLM
 from conftest import REPO
 from test_drafting import json_writer

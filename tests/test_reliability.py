@@ -32,10 +32,10 @@ from typing import Any
 import pytest
 
 from drafter.api import Drafter
-from drafter.embeddings import HashEmbedder
+from drafter.index.embeddings import HashEmbedder
 from drafter.errors import ModelError
 from drafter.figures import Figure, FigureSet, load_figures
-from drafter.llm import Completion
+from drafter.llm.client import Completion
 from drafter.testing import FakeLLM
 from conftest import BUNDLED_CORPUS, REPO
 
@@ -317,7 +317,7 @@ def test_config_unknown_key_names_file_and_key(tmp_path, capsys, drafter_home):
 
 
 def test_prompt_missing_variable_names_file_and_variable(tmp_path, capsys, with_fakes):
-    from drafter.prompts import PromptLibrary
+    from drafter.drafting.prompts import PromptLibrary
 
     prompts = tmp_path / "prompts"
     prompts.mkdir()
@@ -475,10 +475,10 @@ def test_truncated_prose_is_asked_again_then_reported(tmp_path):
 CHILD = textwrap.dedent('''
     import os, signal, sys, time, types
     from pathlib import Path
-    from drafter import lexical
-    from drafter.embeddings import HashEmbedder
-    from drafter.ingest import ingest
-    from drafter.store import Store
+    from drafter.index import lexical
+    from drafter.index.embeddings import HashEmbedder
+    from drafter.corpus.ingest import ingest
+    from drafter.index.store import Store
 
     corpus, store_path, point, k, delay = sys.argv[1], sys.argv[2], sys.argv[3], int(sys.argv[4]), float(sys.argv[5])
     calls = [0]
@@ -546,7 +546,7 @@ def _child(script: Path, corpus: Path, store: Path, point: str = "none", k: int 
 
 def _state(store: Path) -> tuple[list[str], list[str], int]:
     """(sorted chunk ids, sorted lexical ids, number of hits of a hybrid search) of a store."""
-    from drafter.lexical import LexicalIndex
+    from drafter.index.lexical import LexicalIndex
 
     d = Drafter(embedder=HashEmbedder(), store=store)
     ids = sorted(c.id for c in d.store.all_chunks())
@@ -625,7 +625,7 @@ def test_lexical_index_is_not_rebuilt_by_a_search_while_an_ingest_holds_the_lock
     """A stale index is used as it is during an ingest (no save racing the ingest's), and rebuilt after."""
     from filelock import FileLock
 
-    from drafter.lexical import LexicalIndex
+    from drafter.index.lexical import LexicalIndex
 
     store = tmp_path / "store"
     Drafter(embedder=HashEmbedder(), store=store).ingest([small_corpus])
@@ -658,7 +658,7 @@ def test_lexical_index_is_not_rebuilt_by_a_search_while_an_ingest_holds_the_lock
 
 def test_lexical_index_mixing_two_saves_is_not_loaded(small_corpus, tmp_path):
     """meta.json of one save with bm25/ of another (a folder replaced while loading) is refused, not misread."""
-    from drafter.lexical import LexicalIndex
+    from drafter.index.lexical import LexicalIndex
 
     store = tmp_path / "store"
     d = Drafter(embedder=HashEmbedder(), store=store)
@@ -700,8 +700,8 @@ BIND_PROBE = textwrap.dedent('''
 def test_embedded_server_binds_loopback_whatever_the_environment(tmp_path, monkeypatch):
     import inspect
 
-    from drafter import localmodel
-    from drafter.localmodel import LocalServer
+    from drafter.llm import localmodel
+    from drafter.llm.localmodel import LocalServer
 
     script = tmp_path / "probe.py"
     script.write_text(BIND_PROBE, encoding="utf-8")
@@ -738,7 +738,7 @@ def test_prompt_templates_cannot_escape_the_sandbox(tmp_path):
     import jinja2
 
     from drafter.errors import PromptError
-    from drafter.prompts import PromptLibrary
+    from drafter.drafting.prompts import PromptLibrary
 
     attack = "{{ cycler.__init__.__globals__.os.getcwd() }}"
     assert jinja2.Environment().from_string(attack).render() == os.getcwd()  # the attack is real
@@ -806,7 +806,7 @@ def leaky():
 
 @pytest.mark.parametrize("statuses", [[401], [403], [400], [404], [500, 500], [429, 429], [502, 200]])
 def test_key_is_never_in_errors_or_logs(statuses, leaky, monkeypatch, caplog):
-    from drafter.llm import OpenAIClient
+    from drafter.llm.client import OpenAIClient
 
     monkeypatch.setenv("OPENAI_API_KEY", SECRET)
     caplog.set_level(logging.DEBUG)
@@ -826,7 +826,7 @@ def test_key_is_never_in_errors_or_logs(statuses, leaky, monkeypatch, caplog):
 def test_connection_refused_error_has_no_key(monkeypatch):
     import socket
 
-    from drafter.llm import OpenAIClient
+    from drafter.llm.client import OpenAIClient
 
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
@@ -841,7 +841,7 @@ def test_connection_refused_error_has_no_key(monkeypatch):
 def test_key_is_never_in_eval_records_cache_or_logs(leaky, monkeypatch, tmp_path, drafter_home, caplog):
     """A real eval run against the stand-in server, one output failing with the key echoed back."""
     from drafter.config import load_settings
-    from drafter.embeddings import get_embedder
+    from drafter.index.embeddings import get_embedder
     from drafter.evaluation import load_records, load_suite, resolve_variants, run_suite
 
     monkeypatch.setenv("OPENAI_API_KEY", SECRET)

@@ -16,7 +16,7 @@ import pytest
 from drafter.api import Drafter
 from drafter.cli.main import main
 from drafter.config import Settings
-from drafter.llm import CachedClient, Completion, LazyClient, client_identity, open_client
+from drafter.llm.client import CachedClient, Completion, LazyClient, client_identity, open_client
 from drafter.testing import FakeLLM
 from conftest import BUNDLED_CORPUS
 from fake_servers import ChatServer
@@ -108,8 +108,7 @@ def test_api_write_counts_calls(model, figures, tmp_path):
 
 def test_fully_cached_run_starts_no_local_server(monkeypatch, tmp_path):
     """Without base_url the embedded server is started only for a request the cache does not hold."""
-    from drafter import localmodel
-
+    from drafter.llm import localmodel
     started = []
     monkeypatch.setattr(localmodel, "ensure_model_file", lambda *a, **k: started.append("join") or tmp_path / "m.gguf")
     monkeypatch.setattr(localmodel.LocalServer, "start", lambda self: started.append("start"))
@@ -154,7 +153,7 @@ def test_weave_a_changed_value_redrafts_only_its_paragraph(monkeypatch, capsys, 
         code, calls, out = run()
         asked = [r["messages"][-1]["content"] for r in srv.requests[seen:]]
         # that paragraph alone (its first try, and the retries when a try lost a part to the checks)
-        from drafter.weave_writer import PARAGRAPH_TRIES
+        from drafter.drafting.weave_writer import PARAGRAPH_TRIES
 
         assert 1 <= calls <= PARAGRAPH_TRIES and all("新建改造农村公路4.8公里" in a for a in asked), asked
         assert "新建改造农村公路4.8公里" in out and "4.5公里" not in out

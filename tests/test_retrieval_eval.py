@@ -12,9 +12,9 @@ from typer.testing import CliRunner
 from conftest import SHARED_FILE
 from drafter.api import Drafter
 from drafter.cli.eval_retrieval import register_retrieval
-from drafter.embeddings import HashEmbedder
+from drafter.index.embeddings import HashEmbedder
 from drafter.errors import InputError
-from drafter.retrieval_eval import (
+from drafter.index.retrieval_eval import (
     DEFAULT_QUERIES,
     SUBSETS,
     Label,

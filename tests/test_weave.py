@@ -9,15 +9,15 @@ import pytest
 
 from conftest import BUNDLED_CORPUS
 from drafter.api import Drafter
-from drafter.clauses import Clause
-from drafter.drafting import STRATEGIES, Engine
-from drafter.embeddings import HashEmbedder
+from drafter.drafting.clauses import Clause
+from drafter.drafting.engine import STRATEGIES, Engine
+from drafter.index.embeddings import HashEmbedder
 from drafter.figures import Fact, Figure, FigureSet, load_figures
-from drafter.lengths import parse_lengths, section_targets
-from drafter.prompts import PromptLibrary
-from drafter.section_plan import basis_prefix, place_of, plan_next_steps, plan_problems, plan_work
+from drafter.drafting.lengths import parse_lengths, section_targets
+from drafter.drafting.prompts import PromptLibrary
+from drafter.drafting.section_plan import basis_prefix, place_of, plan_next_steps, plan_problems, plan_work
 from drafter.testing import FakeLLM
-from drafter.weave import Paragraph, Reply, assemble, clean_reply, grammar, split_reply
+from drafter.drafting.weave import Paragraph, Reply, assemble, clean_reply, grammar, split_reply
 from drafter.errors import InputError
 
 EXAMPLE = BUNDLED_CORPUS / "figures-example.yaml"
@@ -231,7 +231,7 @@ def test_section_targets_are_the_median_of_the_store(tmp_path):
     assert set(targets) >= {"opening", "work", "problems", "next_steps"}
     assert 1000 <= targets["work"] <= 1500 and targets["opening"] < targets["problems"] < targets["work"]
     one = [s for s in d.store.sources() if "liutang" in s][:1]
-    from drafter.retrieval import Filters
+    from drafter.index.retrieval import Filters
 
     assert section_targets(d.store, Filters(sources=one))["work"] != 0
 
@@ -246,7 +246,7 @@ def test_length_option_is_parsed_and_checked():
 
 
 def test_figures_without_a_section_go_where_their_role_puts_them():
-    from drafter.report import assign_figures
+    from drafter.drafting.report import assign_figures
 
     fs = FigureSet([fig("村民小组", "6", "个", role="base"), fig("户籍人口", "751", "人"), fig("新建改造农村公路", "4.5", "公里"),
                     fig("仍有贫困人口", "120", "人"), fig("力争村集体经济收入", "22", "万元")])
@@ -267,7 +267,7 @@ def test_a_part_starting_with_its_heading_keeps_the_rest():
 
 
 def test_a_part_ending_in_a_stub_of_a_clause_ends_before_it():
-    from drafter.weave import _trim_cut
+    from drafter.drafting.weave import _trim_cut
 
     assert _trim_cut("推动乡村振兴，提高") == "推动乡村振兴"
     assert _trim_cut("切实增强了群众的获得感，提升了群众满意度和") == "切实增强了群众的获得感"  # cut off after 和: its clause goes

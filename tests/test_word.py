@@ -22,11 +22,11 @@ from docx.enum.text import WD_COLOR_INDEX
 from docx.oxml.ns import qn
 
 from drafter.cli.main import main
-from drafter.docx_out import docx_bytes
-from drafter.drafting import Draft, SectionDraft
+from drafter.output.word import docx_bytes
+from drafter.drafting.engine import Draft, SectionDraft
 from drafter.figures import load_figures
-from drafter.kinds import parse_kind
-from drafter.review import read_draft
+from drafter.corpus.kinds import parse_kind
+from drafter.output.review import read_draft
 from conftest import BUNDLED_CORPUS
 
 FIGURES = Path(__file__).parent / "data" / "figures-work.yaml"  # the 8 work figures the drafts below carry

@@ -1,5 +1,5 @@
 """``python -m drafter.cli``: same as the ``drafter`` command."""
 
-from .main import main
+from drafter.cli.main import main
 
 main()

@@ -1,7 +1,7 @@
 """``drafter check DRAFT --figures FILE [--context FILE]... [--kind KIND] [--format text|json|docx] [-o OUT]``: the guards.
 
 The number guard (every number one of the figures, by its name) and the genre
-check (tense, broken clauses, mixed script, empty items … :mod:`drafter.genre`;
+check (tense, broken clauses, mixed script, empty items … :mod:`drafter.guard.genre`;
 ``--no-genre`` skips it; ``unsupported`` deliverables are judged only when the
 figures file lists ``facts``, the work the draft may speak of).
 
@@ -23,14 +23,14 @@ from pathlib import Path
 
 import typer
 
-from ..check import allowed_text, check_draft
-from ..genre import check_genre
-from ..kinds import parse_kind
-from ..errors import EXIT_FINDINGS, InputError
-from ..figures import load_figures
-from ..files import write_atomic
-from ..findings import CheckResult
-from ..review import DraftText, annotate_docx, read_draft, text_document
+from drafter.guard.check import allowed_text, check_draft
+from drafter.guard.genre import check_genre
+from drafter.corpus.kinds import parse_kind
+from drafter.errors import EXIT_FINDINGS, InputError
+from drafter.figures import load_figures
+from drafter.files import write_atomic
+from drafter.guard.findings import CheckResult
+from drafter.output.review import DraftText, annotate_docx, read_draft, text_document
 
 FORMATS = ("text", "json", "docx")
 

@@ -7,8 +7,8 @@ from typing import Any
 
 import typer
 
-from ..api import Drafter
-from ..config import load_settings
+from drafter.api import Drafter
+from drafter.config import load_settings
 
 StoreOpt = typer.Option(None, "--store", help="Chunk store folder (default $DRAFTER_STORE or $DRAFTER_HOME/store).")
 ChromaOpt = typer.Option(None, "--chroma-url", help="Use a Chroma server at http://HOST:PORT instead of the embedded store.")

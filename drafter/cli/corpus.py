@@ -10,9 +10,9 @@ from rich.markup import escape
 from rich.table import Table
 from rich.tree import Tree
 
-from ..console import output_console
-from ..errors import InputError
-from .common import ChromaOpt, ConfigOpt, EmbedderOpt, EmbedUrlOpt, StoreOpt, make_drafter, rel
+from drafter.console import output_console
+from drafter.errors import InputError
+from drafter.cli.common import ChromaOpt, ConfigOpt, EmbedderOpt, EmbedUrlOpt, StoreOpt, make_drafter, rel
 
 JsonOpt = typer.Option(False, "--json", help="Print JSON instead of a table.")
 

@@ -11,7 +11,7 @@ from pathlib import Path
 
 import typer
 
-from .common import ConfigOpt
+from drafter.cli.common import ConfigOpt
 
 eval_app = typer.Typer(
     name="eval",
@@ -43,10 +43,10 @@ def run(
     so an unchanged re-run makes no model call; Ctrl-C keeps finished outputs
     and the same command (or --resume DIR) continues.
     """
-    from ..config import load_settings
-    from ..errors import InputError
-    from ..evaluation import RunInterrupted, load_suite, print_summary, resolve_variants, run_suite
-    from ..evaluation.runner import read_json
+    from drafter.config import load_settings
+    from drafter.errors import InputError
+    from drafter.evaluation import RunInterrupted, load_suite, print_summary, resolve_variants, run_suite
+    from drafter.evaluation.runner import read_json
 
     previous: dict = {}
     if resume is not None:
@@ -108,7 +108,7 @@ def rescore(
     out: Path = typer.Option(None, "--out", "-o", help="Write the re-scored run to this new folder instead of in place."),
 ) -> None:
     """Re-score a run's stored drafts with the current checker and metrics (no model call)."""
-    from ..evaluation import print_summary, rescore_run
+    from drafter.evaluation import print_summary, rescore_run
 
     result = rescore_run(run_dir, out=out)
     print_summary(result.summary)
@@ -127,7 +127,7 @@ def compare(
 
     Exit status: 0, or 1 with --fail-on-regression when a metric regressed; 2 for bad input.
     """
-    from ..evaluation import compare_runs, parse_thresholds, print_comparison
+    from drafter.evaluation import compare_runs, parse_thresholds, print_comparison
 
     result = compare_runs(run_a, run_b, parse_thresholds(threshold or []))
     if as_json:

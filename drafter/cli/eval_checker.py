@@ -25,7 +25,7 @@ def register_checker(eval_app: typer.Typer) -> None:
         kind), and per fault kind how many were found and named with the right
         kind (altered, unit_mismatch, misplaced, stale). No model call.
         """
-        from ..evaluation.checker import DEFAULT_SUITES, evaluate_checker
+        from drafter.evaluation.checker import DEFAULT_SUITES, evaluate_checker
 
         report = evaluate_checker(tuple(suite) if suite else DEFAULT_SUITES)
         if as_json:

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import typer
 
-from .common import ChromaOpt, ConfigOpt, EmbedderOpt, EmbedUrlOpt, StoreOpt, make_drafter
+from drafter.cli.common import ChromaOpt, ConfigOpt, EmbedderOpt, EmbedUrlOpt, StoreOpt, make_drafter
 
 
 def register_retrieval(eval_app: typer.Typer) -> None:
@@ -22,7 +22,7 @@ def register_retrieval(eval_app: typer.Typer) -> None:
         config: Path = ConfigOpt,
     ) -> None:
         """Score dense, BM25 and hybrid retrieval on the labelled queries (ingests the labelled corpora first)."""
-        from ..retrieval_eval import DEFAULT_QUERIES, evaluate_retrieval, render_table
+        from drafter.index.retrieval_eval import DEFAULT_QUERIES, evaluate_retrieval, render_table
 
         d = make_drafter(config, store=store, chroma_url=chroma_url, embedder=embedder, embed_base_url=embed_base_url)
         report = evaluate_retrieval(d, queries or DEFAULT_QUERIES, k=k)

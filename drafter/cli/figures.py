@@ -6,9 +6,9 @@ from pathlib import Path
 
 import typer
 
-from ..errors import InputError
-from ..figures_template import template_bytes
-from ..files import write_atomic
+from drafter.errors import InputError
+from drafter.figures_template import template_bytes
+from drafter.files import write_atomic
 
 figures_app = typer.Typer(help="Figures files: a template to start from.", no_args_is_help=True)
 

@@ -12,8 +12,8 @@ import typer
 from rich.markup import escape
 from rich.table import Table
 
-from ..console import output_console
-from .common import ChromaOpt, ConfigOpt, EmbedderOpt, EmbedUrlOpt, StoreOpt, make_drafter, rel
+from drafter.console import output_console
+from drafter.cli.common import ChromaOpt, ConfigOpt, EmbedderOpt, EmbedUrlOpt, StoreOpt, make_drafter, rel
 
 LINE_EVERY = 2.0
 """Seconds between two progress lines when stderr is not a terminal (a log file, a pipe)."""
@@ -37,7 +37,7 @@ class ChunkProgress:
         self.bar = None
         self.last = 0.0
 
-    def __call__(self, p) -> None:  # p: drafter.ingest.IngestProgress
+    def __call__(self, p) -> None:  # p: drafter.corpus.ingest.IngestProgress
         from tqdm import tqdm
 
         name = Path(p.source).name

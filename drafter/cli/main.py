@@ -15,8 +15,8 @@ import traceback
 
 import typer
 
-from ..config import warn_unknown_env
-from ..errors import EXIT_BAD_INPUT, DrafterError
+from drafter.config import warn_unknown_env
+from drafter.errors import EXIT_BAD_INPUT, DrafterError
 
 COMMAND_MODULES = ("ingest", "corpus", "search", "write", "check", "figures", "prompts", "eval", "serve")
 """Modules of :mod:`drafter.cli` that add commands, in help order."""

@@ -8,8 +8,8 @@ import typer
 from rich.markup import escape
 from rich.table import Table
 
-from ..console import output_console
-from ..prompts import PromptLibrary
+from drafter.console import output_console
+from drafter.drafting.prompts import PromptLibrary
 
 prompts_app = typer.Typer(help="List and show section prompts.", no_args_is_help=True)
 DirOpt = typer.Option(None, "--prompts", help="User prompt folder overriding built-in prompts.")

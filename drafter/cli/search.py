@@ -7,7 +7,7 @@ from pathlib import Path
 
 import typer
 
-from .common import ChromaOpt, ConfigOpt, EmbedderOpt, EmbedUrlOpt, StoreOpt, make_drafter
+from drafter.cli.common import ChromaOpt, ConfigOpt, EmbedderOpt, EmbedUrlOpt, StoreOpt, make_drafter
 
 
 def register(app: typer.Typer) -> None:
@@ -24,8 +24,8 @@ def register(app: typer.Typer) -> None:
         config: Path = ConfigOpt,
     ) -> None:
         """Search past reports: hybrid dense + BM25, fused by RRF, diversified by MMR."""
-        from ..kinds import parse_kind
-        from ..retrieval import Filters
+        from drafter.corpus.kinds import parse_kind
+        from drafter.index.retrieval import Filters
 
         d = make_drafter(config, store=store, chroma_url=chroma_url, embedder=embedder, embed_base_url=embed_base_url)
         sources = [str(Path(s).resolve()) for s in source] if source else None

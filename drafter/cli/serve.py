@@ -6,7 +6,7 @@ from pathlib import Path
 
 import typer
 
-from .common import ChromaOpt, ConfigOpt, EmbedderOpt, StoreOpt
+from drafter.cli.common import ChromaOpt, ConfigOpt, EmbedderOpt, StoreOpt
 
 
 def register(app: typer.Typer) -> None:
@@ -26,9 +26,9 @@ def register(app: typer.Typer) -> None:
         """
         import uvicorn
 
-        from ..config import load_settings
-        from ..web.app import create_app
-        from ..web.security import check_bind, is_loopback
+        from drafter.config import load_settings
+        from drafter.web.app import create_app
+        from drafter.web.security import check_bind, is_loopback
 
         check_bind(host, token)
         settings = load_settings(config, store=store, chroma_url=chroma_url, embedder=embedder, base_url=base_url, model=model)

@@ -10,12 +10,12 @@ from pathlib import Path
 
 import typer
 
-from ..config import drafter_home, file_in_the_way
-from ..errors import EXIT_FINDINGS, EXIT_OK, DrafterError, InputError
-from ..figures import load_figures
-from ..lengths import parse_lengths
-from ..files import new_file_mode
-from .common import ChromaOpt, ConfigOpt, EmbedderOpt, EmbedUrlOpt, StoreOpt, make_drafter
+from drafter.config import drafter_home, file_in_the_way
+from drafter.errors import EXIT_FINDINGS, EXIT_OK, DrafterError, InputError
+from drafter.figures import load_figures
+from drafter.drafting.lengths import parse_lengths
+from drafter.files import new_file_mode
+from drafter.cli.common import ChromaOpt, ConfigOpt, EmbedderOpt, EmbedUrlOpt, StoreOpt, make_drafter
 
 FORMATS = ("markdown", "json", "docx")
 
@@ -108,7 +108,7 @@ def emit(draft, fmt: str, out: Path | None, force: bool, store_dir: Path | None 
     if fmt == "json":
         data = json.dumps(draft.to_dict(), ensure_ascii=False, indent=2).encode("utf-8")
     elif fmt == "docx":
-        from ..docx_out import docx_bytes
+        from drafter.output.word import docx_bytes
 
         data = docx_bytes(draft)
     else:
@@ -176,7 +176,7 @@ def register(app: typer.Typer) -> None:
         d = make_drafter(config, store=store, chroma_url=chroma_url, embedder=embedder, embed_base_url=embed_base_url,
                          base_url=base_url, model=model, cache=False if no_cache else None)
         store_dir = d.settings.store_path()
-        from .ingest import ChunkProgress
+        from drafter.cli.ingest import ChunkProgress
 
         ingesting = ChunkProgress()
 

@@ -19,12 +19,12 @@ Modules: :mod:`.suite` (loading), :mod:`.runner` (the run folder),
 
 from __future__ import annotations
 
-from .compare import DEFAULT_THRESHOLDS, compare_runs, parse_thresholds, print_comparison
-from .metrics import METRICS, aggregate, output_metrics
-from .reports import print_summary, render_html, summarize, write_reports
-from .rescore import RescoreResult, rescore_run
-from .runner import RunInterrupted, RunResult, Variant, load_records, resolve_variants, run_suite
-from .suite import Case, Suite, load_suite
+from drafter.evaluation.compare import DEFAULT_THRESHOLDS, compare_runs, parse_thresholds, print_comparison
+from drafter.evaluation.metrics import METRICS, aggregate, output_metrics
+from drafter.evaluation.reports import print_summary, render_html, summarize, write_reports
+from drafter.evaluation.rescore import RescoreResult, rescore_run
+from drafter.evaluation.runner import RunInterrupted, RunResult, Variant, load_records, resolve_variants, run_suite
+from drafter.evaluation.suite import Case, Suite, load_suite
 
 __all__ = [
     "DEFAULT_THRESHOLDS", "METRICS", "Case", "RescoreResult", "RunInterrupted", "RunResult", "Suite", "Variant",

@@ -51,13 +51,13 @@ from typing import Any
 
 import yaml
 
-from ..check import check_draft
-from ..config import REPO_ROOT
-from ..errors import InputError
-from ..figures import Figure, figures_from_data
-from ..findings import Finding
-from ..numerals import fold_text
-from .faults import FAULT_KINDS, PlantedFault, plant_faults
+from drafter.guard.check import check_draft
+from drafter.config import REPO_ROOT
+from drafter.errors import InputError
+from drafter.figures import Figure, figures_from_data
+from drafter.guard.findings import Finding
+from drafter.guard.numerals import fold_text
+from drafter.evaluation.faults import FAULT_KINDS, PlantedFault, plant_faults
 
 __all__ = ["DEFAULT_SUITES", "FAULT_KINDS", "CheckerReport", "GuardCase", "PlantedFault", "evaluate_checker",
            "load_guard_suite", "plant_faults"]

@@ -10,9 +10,9 @@ from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
-from ..api import Drafter
-from ..errors import DrafterError
-from ..llm import CachedClient, Completion, LLMClient
+from drafter.api import Drafter
+from drafter.errors import DrafterError
+from drafter.llm.client import CachedClient, Completion, LLMClient
 
 
 class Backend(LLMClient):

@@ -17,9 +17,9 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
-from ..errors import InputError
-from .metrics import METRIC_BY_NAME, METRICS, rate
-from .reports import summarize
+from drafter.errors import InputError
+from drafter.evaluation.metrics import METRIC_BY_NAME, METRICS, rate
+from drafter.evaluation.reports import summarize
 
 DEFAULT_THRESHOLDS: dict[str, float] = {"clean": 0.05, "recall": 0.02, "invented": 0.0, "stale": 0.0, "genre_clean": 0.05}
 """Largest tolerated move the wrong way: clean share −0.05, recall −0.02, invented or stale findings per output
@@ -78,7 +78,7 @@ def _pairs(a: dict, va: str | None, b: dict, vb: str | None) -> list[tuple[str, 
 
 
 def _findings(agg: dict[str, Any]) -> int:
-    from ..findings import FINDING_KINDS
+    from drafter.guard.findings import FINDING_KINDS
 
     return int(sum(agg.get(k) or 0 for k in FINDING_KINDS))
 
@@ -150,11 +150,11 @@ def _show(v: float | None) -> str:
 
 def print_comparison(result: dict[str, Any], console: Any = None) -> None:
     """Print a comparison: one table per variant pair, the cases that changed, the verdict."""
-    from ..console import output_console
+    from drafter.console import output_console
     from rich.markup import escape
     from rich.table import Table
 
-    from .metrics import fmt
+    from drafter.evaluation.metrics import fmt
 
     console = console or output_console()
     for note in result["notes"]:

@@ -28,16 +28,16 @@ from dataclasses import dataclass
 from decimal import Decimal
 from typing import TYPE_CHECKING
 
-from ..check import check_draft
-from ..figures import Figure
-from ..findings import CheckResult
-from ..numerals import fold_text
-from ..quantities import extract_quantities
-from ..ranks import extract_ranks
-from ..units import canonical
+from drafter.guard.check import check_draft
+from drafter.figures import Figure
+from drafter.guard.findings import CheckResult
+from drafter.guard.numerals import fold_text
+from drafter.guard.quantities import extract_quantities
+from drafter.guard.ranks import extract_ranks
+from drafter.guard.units import canonical
 
 if TYPE_CHECKING:
-    from .checker import GuardCase
+    from drafter.evaluation.checker import GuardCase
 
 __all__ = ["FAULT_KINDS", "PlantedFault", "plant_faults"]
 

@@ -6,19 +6,19 @@ so ``drafter eval rescore`` recomputes them without generating again.
 Per output:
 
 ``clean``
-    True when the number guard (:func:`drafter.check.check_draft`) found
+    True when the number guard (:func:`drafter.guard.check.check_draft`) found
     nothing in any section. An output that failed with an error counts as not clean.
 ``recall``
     Figures found with their exact value and unit / figures (the checker's
     per-figure status). None when the case has no figures.
 ``precision``
     Draft quantities matching a figure / draft quantities, over
-    :func:`drafter.quantities.extract_quantities` of each section body. A
+    :func:`drafter.guard.quantities.extract_quantities` of each section body. A
     quantity matches when its value and unit equal those the extractor reads
     from the figure as Drafter writes it (``Figure.render()``), so 18.9万元 and
     189000元 compare alike. None when the draft has no quantity.
 ``missing`` … ``copied``
-    Number of findings of each kind (:data:`drafter.findings.FINDING_KINDS`).
+    Number of findings of each kind (:data:`drafter.guard.findings.FINDING_KINDS`).
 ``length_ratio``
     Body characters (non-whitespace, headings excluded) / target characters:
     the middle of the case's ``expect.length`` when given, else the sum of
@@ -42,11 +42,11 @@ Per output:
     Retrieved passages put in the prompts; whether any of them came from the
     case's corpus (None when the case uses the whole store).
 ``genre_clean``
-    True when the genre check (:func:`drafter.genre.check_genre`: tense, broken
+    True when the genre check (:func:`drafter.guard.genre.check_genre`: tense, broken
     clauses, mixed script, empty items, artefacts …) found nothing in any section,
     a ``length`` finding aside. ``signable``: clean and genre-clean.
 ``genre_tense`` … ``genre_unsupported``
-    Number of genre findings of each kind (:data:`drafter.genre.GENRE_KINDS`;
+    Number of genre findings of each kind (:data:`drafter.guard.genre.GENRE_KINDS`;
     ``genre_unsupported`` counts deliverables the input does not hold).
 ``han``
     Han characters of the whole output (the genre's measure of length).
@@ -71,9 +71,9 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from ..findings import FINDING_KINDS
-from ..genre import GENRE_KINDS
-from ..script import to_simplified
+from drafter.guard.findings import FINDING_KINDS
+from drafter.guard.genre import GENRE_KINDS
+from drafter.text.script import to_simplified
 
 
 @dataclass(frozen=True)
@@ -153,15 +153,15 @@ def body_chars(text: str) -> int:
 def wrong_script(text: str, script: str) -> list[str]:
     """Characters of the other script: traditional-only ones in a simplified text, and simplified-only
     ones in a traditional text, read as the genre check reads them (variants both standards accept,
-    such as 群/羣 and 核/覈, are one script: :func:`drafter.genre.check_genre`'s ``mixed_script``)."""
-    from ..genre import check_genre
+    such as 群/羣 and 核/覈, are one script: :func:`drafter.guard.genre.check_genre`'s ``mixed_script``)."""
+    from drafter.guard.genre import check_genre
 
     return [f.text for f in check_genre(text, "work", script=script) if f.kind == "mixed_script"]
 
 
 def _qkey(q: Any) -> tuple[str, ...] | None:
     """What must agree for a draft quantity to match a figure: value, unit (either script), approximation, range end."""
-    from ..script import to_simplified_chars
+    from drafter.text.script import to_simplified_chars
 
     if q.value is None or q.placeholder:
         return None
@@ -170,7 +170,7 @@ def _qkey(q: Any) -> tuple[str, ...] | None:
 
 
 def _figure_keys(figures: Iterable[Any]) -> set[tuple[str, ...]]:
-    from ..quantities import extract_quantities
+    from drafter.guard.quantities import extract_quantities
 
     keys: set[tuple[str, ...]] = set()
     for f in figures:
@@ -183,7 +183,7 @@ def _figure_keys(figures: Iterable[Any]) -> set[tuple[str, ...]]:
 
 def precision_counts(body: str, figures: Sequence[Any]) -> tuple[int, int]:
     """``(quantities matching a figure, quantities)`` of one section body (see module docs)."""
-    from ..quantities import extract_quantities
+    from drafter.guard.quantities import extract_quantities
 
     qs = extract_quantities(body)
     keys = _figure_keys(figures)
@@ -214,7 +214,7 @@ def output_metrics(record: dict[str, Any]) -> dict[str, Any]:
     Returns:
         ``{metric name: value}``; a value is None where the metric does not apply.
     """
-    from .suite import figure_from_dict
+    from drafter.evaluation.suite import figure_from_dict
 
     sections = record.get("sections") or []
     expect = record.get("expect") or {}
@@ -272,9 +272,9 @@ def genre_metrics(record: dict[str, Any]) -> dict[str, Any]:
     Each section body is checked as its kind, with its figures, the user's words of
     the case (title, organisation, facts, names) and the section's target length.
     """
-    from ..genre import check_genre
-    from ..textutil import han_count
-    from .suite import figure_from_dict
+    from drafter.guard.genre import check_genre
+    from drafter.text.textutil import han_count
+    from drafter.evaluation.suite import figure_from_dict
 
     sections = record.get("sections") or []
     fs = record.get("figures") or {}

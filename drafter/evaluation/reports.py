@@ -13,8 +13,8 @@ from importlib import resources
 from pathlib import Path
 from typing import Any
 
-from .metrics import METRICS, aggregate, artefacts, fmt, mentions
-from .runner import load_records, read_json, write_json
+from drafter.evaluation.metrics import METRICS, aggregate, artefacts, fmt, mentions
+from drafter.evaluation.runner import load_records, read_json, write_json
 
 SUMMARY_ROWS = ["outputs", "errors", *[m.name for m in METRICS]]
 """Rows of the aggregate table, in order."""
@@ -161,7 +161,7 @@ def short_labels(variants: Sequence[dict[str, Any]]) -> tuple[dict[str, str], st
 
 def print_summary(summary: dict[str, Any], console: Any = None) -> None:
     """Print the aggregate table (variants side by side) and the clean share per tag."""
-    from ..console import output_console
+    from drafter.console import output_console
     from rich.markup import escape
     from rich.table import Table
 

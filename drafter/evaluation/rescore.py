@@ -8,11 +8,11 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from ..errors import DrafterError, InputError
-from ..figures import Fact, FigureSet
-from .metrics import output_metrics
-from .runner import checker_fingerprint, load_records, now, read_json, write_json
-from .suite import figure_from_dict, load_suite
+from drafter.errors import DrafterError, InputError
+from drafter.figures import Fact, FigureSet
+from drafter.evaluation.metrics import output_metrics
+from drafter.evaluation.runner import checker_fingerprint, load_records, now, read_json, write_json
+from drafter.evaluation.suite import figure_from_dict, load_suite
 
 
 @dataclass
@@ -42,7 +42,7 @@ def rescore_record(rec: dict[str, Any], expect: dict[str, Any] | None = None) ->
     Returns:
         True when the findings changed.
     """
-    from ..check import check_draft
+    from drafter.guard.check import check_draft
 
     if rec.get("status") != "ok":
         return False
@@ -81,7 +81,7 @@ def rescore_run(run: str | Path, out: str | Path | None = None) -> RescoreResult
     Raises:
         InputError: not a run folder, or ``out`` exists.
     """
-    from .reports import write_reports
+    from drafter.evaluation.reports import write_reports
 
     src = Path(run)
     meta = read_json(src / "run.json")

@@ -12,8 +12,8 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import urlparse
 
-from ..config import REPO_ROOT, Settings
-from ..errors import InputError
+from drafter.config import REPO_ROOT, Settings
+from drafter.errors import InputError
 
 
 def now() -> str:
@@ -38,8 +38,9 @@ def checker_fingerprint() -> str:
     """sha256 over the checker's source and data files (changes when rescoring may change results)."""
     h = hashlib.sha256()
     base = Path(__file__).resolve().parent.parent
-    for rel in ("check.py", "matching.py", "binding.py", "ranks.py", "quantities.py", "quantity_reader.py", "numerals.py",
-                "nonquantities.py", "units.py", "findings.py", "names.py", "copying.py", "data/units.yaml",
+    for rel in ("guard/check.py", "guard/matching.py", "guard/binding.py", "guard/ranks.py", "guard/quantities.py",
+                "guard/quantity_reader.py", "guard/numerals.py", "guard/nonquantities.py", "guard/units.py",
+                "guard/findings.py", "guard/names.py", "guard/copying.py", "data/units.yaml",
                 "data/binding.yaml", "data/fixed_phrases.txt", "data/name_patterns.yaml", "data/set_phrases.txt"):
         p = base / rel
         if p.exists():

@@ -10,7 +10,7 @@ folder holds::
     summary.json    aggregates per variant, per tag and per case
     report.html     the same summary plus every draft, one self-contained file
 
-Every model call goes through :class:`drafter.llm.CachedClient`, keyed on the
+Every model call goes through :class:`drafter.llm.client.CachedClient`, keyed on the
 server, model, messages and parameters (seed = repeat index). Re-running an
 unchanged suite makes no model call; the embedded server is started only at
 the first call the cache cannot answer. Ctrl-C keeps every finished record;
@@ -29,14 +29,14 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from ..api import BUNDLED_CORPUS
-from ..config import REPO_ROOT, Settings, load_settings
-from ..drafting import STRATEGIES
-from ..errors import ConfigError, DrafterError, InputError, PromptError
-from ..llm import CachedClient, LLMClient
-from .clients import Backend, EvalDrafter, Meter
-from .metrics import output_metrics
-from .runfiles import (
+from drafter.api import BUNDLED_CORPUS
+from drafter.config import REPO_ROOT, Settings, load_settings
+from drafter.drafting.engine import STRATEGIES
+from drafter.errors import ConfigError, DrafterError, InputError, PromptError
+from drafter.llm.client import CachedClient, LLMClient
+from drafter.evaluation.clients import Backend, EvalDrafter, Meter
+from drafter.evaluation.metrics import output_metrics
+from drafter.evaluation.runfiles import (
     checker_fingerprint,
     git_revision,
     load_records,
@@ -45,7 +45,7 @@ from .runfiles import (
     read_json,
     write_json,
 )
-from .suite import Case, Suite, figset_to_dict, figure_to_dict
+from drafter.evaluation.suite import Case, Suite, figset_to_dict, figure_to_dict
 
 __all__ = ["FORMAT", "RUNS_DIR", "RunInterrupted", "RunResult", "Variant", "default_run_dir", "load_records",
            "output_key", "read_json", "resolve_variants", "run_suite", "write_json"]
@@ -62,7 +62,7 @@ class Variant:
 
     Attributes:
         prompt_variant: prompt suffix (``work-{name}``) or None for the default prompts.
-        strategy: number strategy (:data:`drafter.drafting.STRATEGIES`).
+        strategy: number strategy (:data:`drafter.drafting.engine.STRATEGIES`).
         model: model name (the embedded model's name, or the name on ``base_url``).
     """
 
@@ -114,7 +114,7 @@ def _client_identity(settings: Settings, model: str) -> tuple[str, str]:
     """(identity, model) the reply cache is keyed on, known before any server starts."""
     if settings.base_url:
         return settings.base_url.rstrip("/"), model
-    from ..localmodel import get_spec
+    from drafter.llm.localmodel import get_spec
 
     spec = get_spec(model)
     return f"local:{spec.name}:{spec.sha256[:16]}", spec.name
@@ -165,8 +165,8 @@ def _prompt_plan(settings: Settings, cases: Sequence[Case], variants: Sequence[V
     Returns:
         (effective prompt variant per (case id, variant id), prompts used {name: sha256}, warnings).
     """
-    from ..drafting import Engine
-    from ..prompts import PromptLibrary
+    from drafter.drafting.engine import Engine
+    from drafter.drafting.prompts import PromptLibrary
 
     library = PromptLibrary(settings.prompts_dir)
     local = settings.base_url is None
@@ -300,8 +300,8 @@ def run_suite(
         InputError, PromptError, ConfigError: bad options, missing prompt, before any call.
         ModelError: the model cannot be started. RunInterrupted: Ctrl-C (records kept).
     """
-    from ..prompts import PromptLibrary
-    from .reports import write_reports
+    from drafter.drafting.prompts import PromptLibrary
+    from drafter.evaluation.reports import write_reports
 
     settings = settings or load_settings()
     if repeat < 1 or concurrency < 1:
@@ -391,7 +391,7 @@ def _backend(settings: Settings, model: str, llm: LLMClient | None) -> Backend:
     local = settings.base_url is None
     if llm is not None:
         return Backend(lambda: contextlib.nullcontext(llm), llm.identity or "injected", model, local, inner=llm)
-    from ..llm import open_client
+    from drafter.llm.client import open_client
 
     identity, name = _client_identity(settings, model)
     msettings = _settings_for(settings, model)
@@ -421,6 +421,6 @@ def _map(fn: Callable[[Any], dict[str, Any]], items: list[Any], concurrency: int
 
 
 def _version() -> str:
-    from .. import __version__
+    from drafter import __version__
 
     return __version__

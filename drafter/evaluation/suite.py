@@ -31,11 +31,11 @@ from typing import Any
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
-from ..config import REPO_ROOT
-from ..errors import DrafterError, InputError
-from ..figures import Figure, FigureSet, figures_from_data, load_figures
-from ..kinds import parse_kind
-from ..report import OutlineItem, assign_figures, default_outline
+from drafter.config import REPO_ROOT
+from drafter.errors import DrafterError, InputError
+from drafter.figures import Figure, FigureSet, figures_from_data, load_figures
+from drafter.corpus.kinds import parse_kind
+from drafter.drafting.report import OutlineItem, assign_figures, default_outline
 
 
 class Expect(BaseModel):
@@ -155,7 +155,7 @@ def figure_to_dict(f: Figure) -> dict[str, Any]:
 
 def figure_from_dict(d: dict[str, Any]) -> Figure:
     """Inverse of :func:`figure_to_dict`."""
-    from ..figures import parse_value, range_high
+    from drafter.figures import parse_value, range_high
 
     value, _, text = parse_value(d["value"], None, f"figure {d['name']}")
     return Figure(name=d["name"], value=value, unit=d.get("unit") or "", section=d.get("section"),

@@ -7,6 +7,6 @@ from typing import Any
 
 def create_app(*args: Any, **kwargs: Any):
     """Build the page's ASGI app; see :func:`drafter.web.app.create_app`."""
-    from .app import create_app as _create
+    from drafter.web.app import create_app as _create
 
     return _create(*args, **kwargs)

@@ -4,7 +4,7 @@
 ``static/app.js``, ``static/app.css``; nothing loaded from the internet)
 talks to the JSON routes below; each calls the same library functions as the
 CLI (:class:`drafter.api.Drafter`, :func:`drafter.figures.read_figure_rows`,
-:func:`drafter.web.recheck.recheck`, :func:`drafter.docx_out.docx_bytes`).
+:func:`drafter.web.recheck.recheck`, :func:`drafter.output.word.docx_bytes`).
 
 Routes (all under the rules of :mod:`drafter.web.security`):
 
@@ -46,18 +46,18 @@ from starlette.routing import Mount, Route
 from starlette.staticfiles import StaticFiles
 from starlette.templating import Jinja2Templates
 
-from .. import __version__
-from ..config import Settings, drafter_home, load_settings
-from ..errors import DrafterError, InputError
-from ..figures import read_figure_rows
-from ..kinds import label, parse_kind
-from ..llm import LLMClient
-from ..script import to_traditional
-from . import drafts as dr
-from .jobs import JobQueue
-from .recheck import recheck, replace_figure
-from .security import CSRF_COOKIE, MAX_JSON, Guard, TooLarge, check_upload, new_csrf_token, safe_path
-from .state import Web, busy, count_findings, draft_view, figset_of, now, rel, run_draft
+from drafter import __version__
+from drafter.config import Settings, drafter_home, load_settings
+from drafter.errors import DrafterError, InputError
+from drafter.figures import read_figure_rows
+from drafter.corpus.kinds import label, parse_kind
+from drafter.llm.client import LLMClient
+from drafter.text.script import to_traditional
+from drafter.web import drafts as dr
+from drafter.web.jobs import JobQueue
+from drafter.web.recheck import recheck, replace_figure
+from drafter.web.security import CSRF_COOKIE, MAX_JSON, Guard, TooLarge, check_upload, new_csrf_token, safe_path
+from drafter.web.state import Web, busy, count_findings, draft_view, figset_of, now, rel, run_draft
 
 HERE = Path(__file__).resolve().parent
 _UPLOAD_ID = re.compile(r"^[0-9a-f]{16}$")
@@ -246,7 +246,7 @@ def create_app(settings: Settings | None = None, *, llm: LLMClient | None = None
         folder = web.drafts.folder(did)
         outline = None
         if outline_text:
-            from ..report import load_outline
+            from drafter.drafting.report import load_outline
 
             (folder / "outline.yaml").write_text(outline_text + "\n", encoding="utf-8")
             try:
@@ -346,7 +346,7 @@ def create_app(settings: Settings | None = None, *, llm: LLMClient | None = None
         draft = dr.as_draft(rec, figset_of(rec))
         name = f"draft-{did}.{fmt}"
         if fmt == "docx":
-            from ..docx_out import docx_bytes
+            from drafter.output.word import docx_bytes
 
             data = await run_in_threadpool(docx_bytes, draft)
             media = "application/vnd.openxmlformats-officedocument.wordprocessingml.document"

@@ -30,11 +30,11 @@ from dataclasses import asdict
 from pathlib import Path
 from typing import Any
 
-from ..drafting import Draft, SectionDraft, Source
-from ..errors import InputError
-from ..figures import Figure, FigureSet, check_rows, figures_from_data
-from ..script import to_traditional
-from .recheck import figure_states, recheck
+from drafter.drafting.engine import Draft, SectionDraft, Source
+from drafter.errors import InputError
+from drafter.figures import Figure, FigureSet, check_rows, figures_from_data
+from drafter.text.script import to_traditional
+from drafter.web.recheck import figure_states, recheck
 
 ID_RE = re.compile(r"^\d{8}-\d{6}-[0-9a-f]{6}$")
 """Form of a draft id: ``20250301-142500-3fa2c1``."""
@@ -231,7 +231,7 @@ def section_view(rec: dict[str, Any], figset: FigureSet, index: int) -> dict[str
 
 
 def as_draft(rec: dict[str, Any], figset: FigureSet) -> Draft:
-    """The saved draft as a :class:`~drafter.drafting.Draft` (for .docx and .md), re-checked as it stands."""
+    """The saved draft as a :class:`~drafter.drafting.engine.Draft` (for .docx and .md), re-checked as it stands."""
     sections = []
     for s in rec.get("sections", []):
         fs = section_figset(figset, s["figures"])

@@ -19,16 +19,16 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
-from ..config import Settings
-from ..errors import DrafterError, ModelError
-from ..llm import Completion, LLMClient, Message
+from drafter.config import Settings
+from drafter.errors import DrafterError, ModelError
+from drafter.llm.client import Completion, LLMClient, Message
 
 
 class ServerModel(LLMClient):
     """The LLM client for the server's lifetime.
 
     With an injected client (tests: :class:`drafter.testing.FakeLLM`; other
-    tools) it is used as it is. Otherwise :func:`drafter.llm.open_client` is
+    tools) it is used as it is. Otherwise :func:`drafter.llm.client.open_client` is
     entered once by :meth:`start` — for the embedded model that starts the
     llama.cpp server — and left by :meth:`close`. Calls made while it starts
     wait for it.
@@ -85,7 +85,7 @@ class ServerModel(LLMClient):
         threading.Thread(target=self._open, name="drafter-model", daemon=True).start()
 
     def _open(self) -> None:
-        from ..llm import open_client
+        from drafter.llm.client import open_client
 
         try:
             client = self._stack.enter_context(open_client(self.settings))

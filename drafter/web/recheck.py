@@ -12,8 +12,8 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from ..figures import Figure, FigureSet
-from ..findings import CheckResult
+from drafter.figures import Figure, FigureSet
+from drafter.guard.findings import CheckResult
 
 FIGURE_FAULTS = ("altered", "misplaced", "unit_mismatch")
 """Finding kinds that concern a figure written wrongly (as opposed to ``missing``)."""
@@ -32,14 +32,14 @@ def recheck(text: str, figset: FigureSet, kind: str, context: Sequence[str] = ()
             ``stale_name`` and ``copied``).
 
     Returns:
-        The :class:`~drafter.findings.CheckResult` of
-        :func:`drafter.check.check_draft` (findings with kind, start, end,
+        The :class:`~drafter.guard.findings.CheckResult` of
+        :func:`drafter.guard.check.check_draft` (findings with kind, start, end,
         explanation; ``missing`` ones at -1; per-figure status), with the genre
-        check's findings in ``genre`` (:func:`drafter.genre.check_genre`; deliverables
+        check's findings in ``genre`` (:func:`drafter.guard.genre.check_genre`; deliverables
         are judged when the user gave facts; no length target on the page).
     """
-    from ..check import allowed_text, check_draft
-    from ..genre import check_genre
+    from drafter.guard.check import allowed_text, check_draft
+    from drafter.guard.genre import check_genre
 
     result = check_draft(text, figset, context=list(context))
     user = allowed_text(figset) if figset.facts else None
@@ -90,7 +90,7 @@ def replace_figure(text: str, result: CheckResult, old: Figure, new: Figure) -> 
     """Write a changed figure into a section without a model call.
 
     The figure's value and unit stand where the check found them
-    (:class:`~drafter.findings.FigureStatus` ``start``/``end``); that span is
+    (:class:`~drafter.guard.findings.FigureStatus` ``start``/``end``); that span is
     replaced by the new value and unit. The words around it are the
     model's or Drafter's and do not depend on the value.
 

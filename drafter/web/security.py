@@ -30,12 +30,12 @@ from http.cookies import SimpleCookie
 from pathlib import Path, PurePosixPath
 from urllib.parse import parse_qsl, urlencode, urlsplit
 
-from ..errors import InputError
+from drafter.errors import InputError
 
 MAX_BODY = 256 * 1024 * 1024
 """Largest request body (256 MiB: a folder of past reports at once)."""
 MAX_CORPUS_FILE = 50 * 1024 * 1024
-"""Largest past report (50 MB, :data:`drafter.loaders.MAX_BYTES`)."""
+"""Largest past report (50 MB, :data:`drafter.corpus.loaders.MAX_BYTES`)."""
 MAX_FIGURES_FILE = 5 * 1024 * 1024
 """Largest figures file (5 MB; a year's table is a few KB)."""
 MAX_JSON = 8 * 1024 * 1024

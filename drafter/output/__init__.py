@@ -1,0 +1,1 @@
+"""What a draft becomes: Word documents, and reading a draft back for checking."""

@@ -1,0 +1,1 @@
+"""Text primitives shared by every concern: script conversion, Han characters, sentences, tokens."""
