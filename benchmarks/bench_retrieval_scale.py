@@ -87,9 +87,9 @@ def pct(values: list[float], q: float) -> float:
 
 
 def real_chunks() -> list:
-    from drafter.index.retrieval_eval import DEFAULT_CORPORA, corpus_chunks
+    from drafter.index.retrieval_eval import corpus_chunks, default_corpora
 
-    return corpus_chunks(DEFAULT_CORPORA)
+    return corpus_chunks(default_corpora())
 
 
 def _vary(text: str, rng: random.Random, pool: list[str]) -> str:

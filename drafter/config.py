@@ -38,7 +38,7 @@ OTHER_ENV = {
 other ``DRAFTER_*`` variable is reported by :func:`unknown_env_vars` (a
 misspelling would otherwise be ignored without a word)."""
 REPO_ROOT = Path(__file__).resolve().parent.parent
-"""The checkout this package runs from (editable install): holds prompts/ and corpus/."""
+"""The checkout this package runs from (editable install): holds corpus/ and evals/ (the built-in prompts are package data)."""
 
 
 def drafter_home() -> Path:

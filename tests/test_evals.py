@@ -334,7 +334,7 @@ def test_prompt_variants_from_a_user_folder(suite, settings, tmp_path):
     _need_checker()
     prompts = tmp_path / "prompts"
     prompts.mkdir()
-    base = (Path(__file__).resolve().parents[1] / "prompts" / "work.md").read_text(encoding="utf-8")
+    base = (Path(__file__).resolve().parents[1] / "drafter" / "data" / "prompts" / "work.md").read_text(encoding="utf-8")
     (prompts / "work-terse.md").write_text(base.replace("name: work\n", "name: work-terse\n", 1).rstrip() + "\n请尽量简短。\n",
                                            encoding="utf-8")
     settings = settings.model_copy(update={"prompts_dir": prompts})

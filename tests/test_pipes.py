@@ -86,7 +86,7 @@ def test_search_and_corpus_show_json(env, ingested):
 
 def test_prompts_list_whole_when_piped(env):
     out = run(env, "prompts", "list").stdout
-    assert str(REPO / "prompts" / "work.md") in out
+    assert str(REPO / "drafter" / "data" / "prompts" / "work.md") in out
 
 
 @pytest.mark.parametrize("mask, mode", [(0o022, 0o644), (0o027, 0o640)])

@@ -9,7 +9,7 @@ import pytest
 import typer
 from typer.testing import CliRunner
 
-from conftest import SHARED_FILE
+from conftest import BUNDLED_CORPUS, SHARED_FILE
 from drafter.api import Drafter
 from drafter.cli.eval_retrieval import register_retrieval
 from drafter.index.embeddings import HashEmbedder
@@ -151,3 +151,20 @@ def test_evaluate_retrieval_and_cli(tmp_path):
     assert data["k"] == 3 and data["scores"]["bm25"]["keyword"]["n"] == 24
     again = evaluate_retrieval(d, k=5)  # the ingest is idempotent: same store, same figures
     assert again.scores["bm25"]["all"] == report.scores["bm25"]["all"]
+
+
+def test_the_labelled_corpora_come_from_corpora_yaml_not_code(tmp_path):
+    from drafter.index.retrieval_eval import default_corpora
+
+    shipped = default_corpora()
+    assert shipped[0] == BUNDLED_CORPUS and shipped[1].name == SHARED_FILE.name
+    queries = tmp_path / "queries.yaml"
+    queries.write_text("[]\n", encoding="utf-8")
+    with pytest.raises(InputError, match="corpora.yaml is missing") as err:
+        default_corpora(queries)
+    assert "--corpus" in str(err.value.hint)
+    (tmp_path / "corpora.yaml").write_text("corpus: here\n", encoding="utf-8")
+    with pytest.raises(InputError, match="must be a list of corpus paths"):
+        default_corpora(queries)
+    (tmp_path / "corpora.yaml").write_text(f"- {tmp_path}\n- corpus\n", encoding="utf-8")
+    assert default_corpora(queries) == (tmp_path, BUNDLED_CORPUS)

@@ -27,6 +27,7 @@ import functools
 import hashlib
 import re
 from dataclasses import dataclass, field
+from importlib import resources
 from pathlib import Path
 from typing import Any
 
@@ -35,12 +36,12 @@ from jinja2 import StrictUndefined, TemplateError, UndefinedError, meta
 from jinja2.sandbox import SandboxedEnvironment
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
-from drafter.config import REPO_ROOT
 from drafter.errors import PromptError
 from drafter.corpus.kinds import KINDS
 
-BUILTIN_DIR = REPO_ROOT / "prompts"
-"""Folder of the built-in prompt files."""
+BUILTIN_DIR = Path(str(resources.files("drafter.data").joinpath("prompts")))
+"""Folder of the built-in prompt files: package data (``drafter/data/prompts/``), found through
+:mod:`importlib.resources`, so a regular (non-editable) install has them too."""
 
 _FRONT = re.compile(r"\A---\s*\n(.*?)\n---\s*\n(.*)\Z", re.S)
 

@@ -61,8 +61,8 @@ from drafter.text.script import detect_script, normalise
 
 DEFAULT_QUERIES = REPO_ROOT / "evals" / "retrieval" / "queries.yaml"
 """The labelled query set shipped with Drafter."""
-DEFAULT_CORPORA = (REPO_ROOT / "corpus", REPO_ROOT.parent / "shared" / "corpus" / "000_a0d734900480c52c.txt")
-"""The corpora the labels refer to: the bundled reports and the shared real collection."""
+CORPORA_FILE = "corpora.yaml"
+"""Beside a query file: the list of corpora its labels refer to (paths relative to the repository root)."""
 MRR_DEPTH = 10
 """Hits looked at for MRR (a first relevant hit below this rank scores 0)."""
 
@@ -165,8 +165,36 @@ def unmatched_labels(queries: Iterable[LabelledQuery], chunks: Sequence[Any]) ->
     return out
 
 
-def corpus_chunks(paths: Sequence[str | Path] = DEFAULT_CORPORA) -> list[Any]:
-    """Parse and chunk the labelled corpora (no embedder, no store) — for checking labels."""
+def default_corpora(queries_path: str | Path = DEFAULT_QUERIES) -> tuple[Path, ...]:
+    """The corpora the labels of ``queries_path`` refer to, as listed in ``corpora.yaml`` beside it.
+
+    Shipped: the bundled reports and the shared real collection. Relative paths are read from the
+    repository root.
+
+    Raises:
+        InputError: no ``corpora.yaml`` beside the query file, or one that is not a list of paths
+            (pass the corpora explicitly: ``--corpus PATH``).
+    """
+    listing = Path(queries_path).parent / CORPORA_FILE
+    hint = "Name the labelled corpora with --corpus PATH (repeatable)."
+    if not listing.is_file():
+        raise InputError(f"{listing} is missing: it lists the corpora the labels of {queries_path} refer to.", hint)
+    try:
+        data = yaml.safe_load(listing.read_text(encoding="utf-8"))
+    except yaml.YAMLError as exc:
+        raise InputError(f"{listing} is not valid YAML: {exc}", hint) from exc
+    if not isinstance(data, list) or not data or not all(isinstance(p, str) and p.strip() for p in data):
+        raise InputError(f"{listing} must be a list of corpus paths.", hint)
+    return tuple(Path(p) if Path(p).is_absolute() else REPO_ROOT / p for p in data)
+
+
+def corpus_chunks(paths: Sequence[str | Path] | None = None) -> list[Any]:
+    """Parse and chunk the labelled corpora (no embedder, no store) — for checking labels.
+
+    ``paths`` defaults to :func:`default_corpora` of the shipped query set.
+    """
+    if paths is None:
+        paths = default_corpora()
     from drafter.corpus.chunking import chunk_report
     from drafter.corpus.reports import parse_paths
 
@@ -280,7 +308,7 @@ class Report:
 
 def evaluate_retrieval(drafter: Any, queries_path: str | Path = DEFAULT_QUERIES, k: int = 5,
                        modes: Sequence[str] = ("dense", "bm25", "hybrid"),
-                       corpora: Sequence[str | Path] = DEFAULT_CORPORA, ingest: bool = True) -> Report:
+                       corpora: Sequence[str | Path] | None = None, ingest: bool = True) -> Report:
     """Run every labelled query through each retriever and score the rankings.
 
     Args:
@@ -288,7 +316,8 @@ def evaluate_retrieval(drafter: Any, queries_path: str | Path = DEFAULT_QUERIES,
         queries_path: the labelled query file.
         k: cut-off of recall@k (≥ 1).
         modes: retrievers to compare (``dense``, ``bm25``, ``hybrid``).
-        corpora: the files/folders the labels refer to.
+        corpora: the files/folders the labels refer to (default: :func:`default_corpora` of
+            ``queries_path``).
         ingest: ingest ``corpora`` first (idempotent: unchanged chunks are skipped).
 
     Returns:
@@ -305,6 +334,8 @@ def evaluate_retrieval(drafter: Any, queries_path: str | Path = DEFAULT_QUERIES,
     if bad:
         raise InputError(f"Unknown retrieval mode '{bad[0]}'; use one of {', '.join(MODES)}.")
     queries = load_queries(queries_path)
+    if corpora is None:
+        corpora = default_corpora(queries_path)
     missing = [str(p) for p in corpora if not Path(p).exists()]
     if missing:
         raise InputError(f"The labelled corpus {missing[0]} is missing.", "The retrieval labels refer to it; restore it first.")
