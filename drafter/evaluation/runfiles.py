@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import contextlib
 import datetime as dt
-import hashlib
 import json
 import os
 import subprocess
@@ -35,17 +34,12 @@ def git_revision(root: Path = REPO_ROOT) -> dict[str, Any]:
 
 
 def checker_fingerprint() -> str:
-    """sha256 over the checker's source and data files (changes when rescoring may change results)."""
-    h = hashlib.sha256()
-    base = Path(__file__).resolve().parent.parent
-    for rel in ("guard/check.py", "guard/matching.py", "guard/binding.py", "guard/ranks.py", "guard/quantities.py",
-                "guard/quantity_reader.py", "guard/numerals.py", "guard/nonquantities.py", "guard/units.py",
-                "guard/findings.py", "guard/names.py", "guard/copying.py", "data/units.yaml",
-                "data/binding.yaml", "data/fixed_phrases.txt", "data/name_patterns.yaml", "data/set_phrases.txt"):
-        p = base / rel
-        if p.exists():
-            h.update(rel.encode() + b"\0" + p.read_bytes())
-    return h.hexdigest()
+    """sha256 over the checker's source and data files (changes when rescoring may change results):
+    the whole guard package, the Drafter modules it imports and the data files they read
+    (:func:`drafter.guard.fingerprint.checker_fingerprint`)."""
+    from drafter.guard.fingerprint import checker_fingerprint as guard_fingerprint
+
+    return guard_fingerprint()
 
 
 def public_settings(settings: Settings) -> dict[str, Any]:
