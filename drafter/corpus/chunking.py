@@ -31,6 +31,7 @@ from drafter.corpus.cleaning import ENUMERATION_RE, find_placeholders
 from drafter.corpus.reports import Report
 from drafter.text.script import normalise, to_simplified
 from drafter.text.tokens import count_tokens, encoding
+from drafter.text.textutil import HAN_CLASS
 
 
 @dataclass
@@ -147,9 +148,9 @@ def _check_limits(max_tokens: int, min_tokens: int) -> None:
 # --- protected spans -------------------------------------------------------------------
 
 _NUMBER = re.compile(
-    r"\d+(?:[.．,，:：]\d+)*(?:[ \t]*[-~～—–至到][ \t]*\d+(?:[.．]\d+)*)?(?:[%％‰℃])?[\u3400-\u9fff]{0,2}"
+    r"\d+(?:[.．,，:：]\d+)*(?:[ \t]*[-~～—–至到][ \t]*\d+(?:[.．]\d+)*)?(?:[%％‰℃])?[" + HAN_CLASS + "]{0,2}"
 )
-_UNIT_TAIL = re.compile(r"[\u3400-\u9fff]{0,2}")
+_UNIT_TAIL = re.compile(f"[{HAN_CLASS}]{{0,2}}")
 _QUOTES = {"“": "”", "「": "」", "『": "』", "‘": "’", "《": "》"}
 _CLOSE_TO_OPEN = {v: k for k, v in _QUOTES.items()}
 

@@ -30,12 +30,12 @@ import functools
 import re
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
-from importlib import resources
 
 import yaml
 
 from drafter.errors import ConfigError
 from drafter.text.script import to_simplified_chars
+from drafter.data import read_text
 
 # --- heading markers -----------------------------------------------------------
 
@@ -107,7 +107,7 @@ def patterns() -> Patterns:
     Raises:
         ConfigError: the file is missing a list or holds an invalid regex.
     """
-    raw = resources.files("drafter.data").joinpath("boilerplate.yaml").read_text(encoding="utf-8")
+    raw = read_text("boilerplate.yaml")
     data = yaml.safe_load(raw) or {}
     try:
         words = [str(w) for w in data["trailer"]]

@@ -9,12 +9,12 @@ are matched on their simplified form, so either script works.
 from __future__ import annotations
 
 import functools
-from importlib import resources
 
 import yaml
 
 from drafter.errors import InputError
 from drafter.text.script import to_simplified
+from drafter.data import read_text
 
 KINDS = ("opening", "work", "problems", "next_steps", "closing", "other")
 """Section kinds, in report order."""
@@ -23,7 +23,7 @@ KINDS = ("opening", "work", "problems", "next_steps", "closing", "other")
 @functools.lru_cache(maxsize=1)
 def lexicon() -> dict[str, dict]:
     """The section-kind lexicon: ``{kind: {"label", "aliases", "keywords"}}``."""
-    text = resources.files("drafter.data").joinpath("section_kinds.yaml").read_text(encoding="utf-8")
+    text = read_text("section_kinds.yaml")
     return yaml.safe_load(text)
 
 

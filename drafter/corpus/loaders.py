@@ -27,6 +27,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from drafter.errors import InputError
+from drafter.text.textutil import HAN_CLASS
 
 MAX_BYTES = 50 * 1024 * 1024
 """Files larger than this (50 MB) are refused without being read."""
@@ -424,5 +425,5 @@ def text_problem(text: str) -> str | None:
 
 
 _SPACE = re.compile(r"\s")
-_HAN = re.compile("[\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff\U00020000-\U0003ffff]")
+_HAN = re.compile(f"[{HAN_CLASS}\U00020000-\U0003ffff]")
 _UNUSUAL = re.compile("[^\t\n\r\x20-\x7e\u3000-\u303f\u3400-\u4dbf\u4e00-\u9fff\uff00-\uffef\u2000-\u206f]")

@@ -35,11 +35,10 @@ import functools
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass, field
-from importlib import resources
 
-import yaml
 
 from drafter.figures import Fact, Figure
+from drafter.data import load_yaml
 
 _CONVERTERS: dict[str, object] = {}
 
@@ -47,13 +46,13 @@ _CONVERTERS: dict[str, object] = {}
 @functools.lru_cache(maxsize=1)
 def clause_words() -> dict:
     """The clause lexicon (``drafter/data/clause_words.yaml``)."""
-    return yaml.safe_load(resources.files("drafter.data").joinpath("clause_words.yaml").read_text(encoding="utf-8"))
+    return load_yaml("clause_words.yaml")
 
 
 @functools.lru_cache(maxsize=1)
 def role_words() -> dict:
     """The role lexicon (``drafter/data/figure_roles.yaml``)."""
-    return yaml.safe_load(resources.files("drafter.data").joinpath("figure_roles.yaml").read_text(encoding="utf-8"))
+    return load_yaml("figure_roles.yaml")
 
 
 @functools.lru_cache(maxsize=8192)

@@ -31,12 +31,12 @@ import json
 import re
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
-from importlib import resources
 
-import yaml
 
 from drafter.figures import Fact, Figure
 from drafter.text.script import to_simplified, to_simplified_script
+from drafter.data import load_yaml
+from drafter.text.textutil import HAN
 
 CN_ORDINALS = "一二三四五六七八九十"
 """Ordinals for 一是…十是 and （一）…（十） enumerations."""
@@ -53,7 +53,7 @@ def ordinal(n: int) -> str:
 @functools.lru_cache(maxsize=1)
 def topics() -> list[dict]:
     """The topic lexicon: ``[{"heading": str, "keywords": [str]}]``; the last is the catch-all."""
-    return yaml.safe_load(resources.files("drafter.data").joinpath("topics.yaml").read_text(encoding="utf-8"))
+    return load_yaml("topics.yaml")
 
 
 def topic_of(text: str) -> int:
@@ -141,13 +141,12 @@ def enumerate_items(items: list[str]) -> str:
 
 
 _SENT = re.compile(r"[^。！？；!?;]*(?:[。！？；!?;][”」』\"]?)?")
-_HAN = re.compile(r"[\u4e00-\u9fff]")
 MIN_HAN = 6
 
 
 def han(text: str) -> list[str]:
     """The Han characters of ``text``."""
-    return _HAN.findall(text)
+    return HAN.findall(text)
 
 """A model sentence with fewer Han characters than this is a fragment and is dropped."""
 _DIGIT = re.compile(r"[0-9０-９]")
@@ -194,7 +193,7 @@ def clean_model_text(text: str, max_sentences: int | None = None, echo_of: str =
         s = _LABEL.sub("", s)
         if not s:
             continue
-        if (len(_HAN.findall(s)) < MIN_HAN or _DIGIT.search(s) or _MASK in s or extract_quantities(s)
+        if (len(HAN.findall(s)) < MIN_HAN or _DIGIT.search(s) or _MASK in s or extract_quantities(s)
                 or (echo and _ngrams(s) & echo) or (reject is not None and reject(s))):
             dropped.append(s)
             continue

@@ -12,18 +12,17 @@ from __future__ import annotations
 
 import functools
 import re
-from importlib import resources
 
-import yaml
 
 from drafter.guard.numerals import fold_text
 from drafter.text.textutil import sentences
+from drafter.data import load_yaml
 
 
 @functools.lru_cache(maxsize=1)
 def instruction_patterns() -> tuple[re.Pattern, ...]:
     """The patterns of ``drafter/data/instructions.yaml``, compiled."""
-    data = yaml.safe_load(resources.files("drafter.data").joinpath("instructions.yaml").read_text(encoding="utf-8"))
+    data = load_yaml("instructions.yaml")
     return tuple(re.compile(p) for p in data)
 
 

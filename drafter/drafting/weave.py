@@ -31,6 +31,7 @@ from dataclasses import dataclass, field
 
 from drafter.drafting.clauses import Clause
 from drafter.text.textutil import han_count
+from drafter.text.textutil import HAN
 
 CN = "一二三四五六七八九十"
 
@@ -291,7 +292,7 @@ PartCheck = Callable[[str, str], str]
 
 
 def _runs(text: str, n: int) -> set[str]:
-    letters = "".join(ch for ch in text if "\u4e00" <= ch <= "\u9fff")
+    letters = "".join(HAN.findall(text))
     return {letters[i : i + n] for i in range(len(letters) - n + 1)}
 
 

@@ -9,12 +9,12 @@ from __future__ import annotations
 import functools
 import json
 from collections.abc import Sequence
-from importlib import resources
 from pathlib import Path
 from typing import Any
 
 from drafter.evaluation.metrics import METRICS, aggregate, artefacts, fmt, mentions
 from drafter.evaluation.runner import load_records, read_json, write_json
+from drafter.data import read_text
 
 SUMMARY_ROWS = ["outputs", "errors", *[m.name for m in METRICS]]
 """Rows of the aggregate table, in order."""
@@ -118,7 +118,7 @@ def _template() -> Any:
     env = Environment(autoescape=select_autoescape(default=True, default_for_string=True), trim_blocks=True, lstrip_blocks=True)
     env.filters["fmt"] = lambda v, name: fmt(name, v)
     env.filters["tojson_attr"] = lambda v: json.dumps(v, ensure_ascii=False)
-    text = resources.files("drafter.data").joinpath("eval_report.html.j2").read_text(encoding="utf-8")
+    text = read_text("eval_report.html.j2")
     return env.from_string(text)
 
 

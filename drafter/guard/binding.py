@@ -43,24 +43,23 @@ from __future__ import annotations
 
 import bisect
 import functools
-import logging
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass
-from importlib import resources
 
-import yaml
 
 from drafter.guard.numerals import fold_text
+from drafter.text.textutil import jieba as jieba_module
 from drafter.guard.quantities import Quantity
 from drafter.guard.units import lexicon as unit_lexicon
+from drafter.data import load_yaml
+from drafter.text.textutil import HAN
 
 __all__ = ["Binding", "BindingLexicon", "Cue", "NameIndex", "bind", "lexicon", "pos_tags"]
 
 _SENTENCE = re.compile(r"[。；;！!？?\n\r]")
 _CLAUSE = re.compile(r"[，,、：:。；;！!？?\n\r]|(?:[一二三四五六七八九十]+是|第[一二三四五六七八九十]+[，,、]|首先|其次|再次|最后)")
 _GAP_PUNCT = re.compile(r"[、，,\s]*")
-_HAN = re.compile(r"[\u3400-\u9fff]")
 _NOUNISH = ("n", "vn", "an", "j", "b", "l", "nz", "ng", "nr", "ns", "nt")
 _LIST_JOINS = frozenset({"、", "和", "与", "及", "以及", "跟", "同"})
 
@@ -85,7 +84,7 @@ def lexicon() -> BindingLexicon:
     Raises:
         ValueError: the file lacks a list (a packaging bug, not user input).
     """
-    data = yaml.safe_load(resources.files("drafter.data").joinpath("binding.yaml").read_text(encoding="utf-8"))
+    data = load_yaml("binding.yaml")
 
     def words(key: str) -> list[str]:
         value = data.get(key)
@@ -103,15 +102,6 @@ def lexicon() -> BindingLexicon:
         rank_verbs=tuple(words("rank_verbs")),
         rank_scopes=tuple(words("rank_scopes")),
     )
-
-
-@functools.lru_cache(maxsize=1)
-def _jieba():  # -> module
-    import jieba
-
-    jieba.setLogLevel(logging.WARNING)
-    jieba.initialize()
-    return jieba
 
 
 @dataclass(frozen=True)
@@ -137,7 +127,7 @@ def pos_tags(norm: str) -> tuple[Token, ...]:
     """
     import jieba.posseg as pseg
 
-    _jieba()
+    jieba_module()
     out, pos = [], 0
     for pair in pseg.cut(norm, HMM=False):
         out.append(Token(pair.word, pair.flag, pos, pos + len(pair.word)))
@@ -312,7 +302,7 @@ class _Resolver:
                     chain.append(j)
                 if len(items) < 2 and len(chain) >= 2:
                     # 接待游客12.6万人次，实现旅游综合收入860万元，分别增长18%和22%: the earlier clauses are the items
-                    before = [c for c in self.clauses if ss <= c[0] and c[1] <= a and _HAN.search(norm[c[0] : c[1]])]
+                    before = [c for c in self.clauses if ss <= c[0] and c[1] <= a and HAN.search(norm[c[0] : c[1]])]
                     if len(before) >= len(chain):
                         items = [norm[x:y] for x, y in before[-len(chain) :]]
                 if len(items) < 2 or len(items) != len(chain):
@@ -353,7 +343,7 @@ class _Resolver:
         cs, _ = _containing(self.clauses, q.start, len(norm))
         out = []
         for a, b in reversed([c for c in self.clauses if ss <= c[0] and c[1] <= cs]):
-            if _HAN.search(norm[a:b]):
+            if HAN.search(norm[a:b]):
                 out.append((Cue(norm[a:b], "ellipsis", a, b),))
         return out
 
@@ -441,9 +431,9 @@ class NameIndex:
     def _tokens(name: str) -> frozenset[str]:
         lex, units = lexicon(), unit_lexicon().kinds
         toks = set()
-        for tok in _jieba().cut_for_search(name):
+        for tok in jieba_module().cut_for_search(name):
             tok = tok.strip()
-            if not tok or tok in lex.name_stop_words or tok in units or not _HAN.search(tok):
+            if not tok or tok in lex.name_stop_words or tok in units or not HAN.search(tok):
                 continue
             if len(tok) > 1 and tok[0] in "十百千万亿" and tok[1:] in units:
                 continue  # 万元, 千头: a multiplier and a unit name nothing

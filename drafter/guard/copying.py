@@ -22,10 +22,10 @@ from __future__ import annotations
 import functools
 import unicodedata
 from collections.abc import Sequence
-from importlib import resources
 
 from drafter.guard.findings import Finding
 from drafter.guard.numerals import fold_text
+from drafter.data import read_text
 
 __all__ = ["find_copied", "set_phrases"]
 
@@ -56,7 +56,7 @@ def _passage_forms(text: str) -> list[str]:
 @functools.lru_cache(maxsize=1)
 def set_phrases() -> tuple[str, ...]:
     """The set phrases of ``drafter/data/set_phrases.txt``, normalised, longest first."""
-    raw = resources.files("drafter.data").joinpath("set_phrases.txt").read_text(encoding="utf-8")
+    raw = read_text("set_phrases.txt")
     phrases = {_normalise(line.split("#", 1)[0].strip())[0] for line in raw.splitlines()}
     return tuple(sorted((p for p in phrases if p), key=len, reverse=True))
 

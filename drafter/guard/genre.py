@@ -41,16 +41,15 @@ import functools
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass
-from importlib import resources
 
-import yaml
 
 from drafter.figures import Figure
 from drafter.guard.findings import Finding
 from drafter.corpus.kinds import kind_of_heading
 from drafter.guard.numerals import fold_text
 from drafter.text.script import simplified_only_chars, traditional_chars
-from drafter.text.textutil import HAN, han_count, sentences, words
+from drafter.text.textutil import HAN, HAN_CLASS, han_count, sentences, words
+from drafter.data import load_yaml
 
 __all__ = ["GENRE_KINDS", "check_genre", "split_report", "rules"]
 
@@ -94,7 +93,7 @@ class Rules:
 @functools.lru_cache(maxsize=1)
 def rules() -> Rules:
     """The genre check's rules, read once from ``drafter/data/genre.yaml``."""
-    data = yaml.safe_load(resources.files("drafter.data").joinpath("genre.yaml").read_text(encoding="utf-8"))
+    data = load_yaml("genre.yaml")
     verbs = "|".join(map(re.escape, data["deliverable_verbs"]))
     nouns = "|".join(map(re.escape, sorted(data["deliverable_nouns"], key=len, reverse=True)))
     return Rules(
@@ -105,7 +104,7 @@ def rules() -> Rules:
         prompt=tuple(data["artefacts"]["prompt"]),
         model_only=tuple(data.get("model_only", [])),
         problem_only_not=tuple(data.get("problem_only_not", [])),
-        deliverable=re.compile(rf"(?:{verbs})([^，。；！？、]{{1,16}}?(?:{nouns}))(?![\u4e00-\u9fff])"),
+        deliverable=re.compile(rf"(?:{verbs})([^，。；！？、]{{1,16}}?(?:{nouns}))(?![{HAN_CLASS}])"),
         name_suffixes=tuple(sorted(data["name_suffixes"], key=len, reverse=True)),
         level_endings=tuple(data["level_name_endings"]),
         max_items=int(data["max_items"]),
@@ -353,7 +352,7 @@ def _repeats(text: str, norm: str, part: Part, r: Rules, figures: Sequence[Figur
                 reported_until = i + n
             else:
                 first.setdefault(run, i)
-    for m in re.finditer(r"([\u4e00-\u9fff]{2,6})[和与]\1", seg):
+    for m in re.finditer(rf"([{HAN_CLASS}]{{2,6}})[和与]\1", seg):
         a, b = part.start + m.start(), part.start + m.end()
         out.append(_finding("repeated", text, a, b, f"{m.group(0)}: the same word twice."))
     for fig in figures:

@@ -40,16 +40,16 @@ from __future__ import annotations
 
 import bisect
 import functools
-import logging
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass
-from importlib import resources
 
-import yaml
 
 from drafter.guard.findings import Finding
 from drafter.guard.numerals import fold_text
+from drafter.text.textutil import jieba as jieba_module
+from drafter.data import load_yaml
+from drafter.text.textutil import HAN_CLASS
 
 __all__ = ["NameSpan", "extract_names", "find_stale_names", "mask_names", "name_key"]
 
@@ -62,14 +62,14 @@ KIND_LABELS = {
 
 _PROPER_FLAGS = frozenset({"ns", "nr", "nrt", "nrfg", "nz", "nt"})
 _NOMINAL_FLAGS = frozenset({"n", "ng", "ns", "nr", "nrt", "nrfg", "nz", "nt", "j", "zg", "s"})
-_HAN = re.compile(r"^[\u3400-\u9fff]+$")
+_HAN = re.compile(rf"^[{HAN_CLASS}]+$")
 _NUMERAL_START = re.compile(r"^[一二三四五六七八九十两几百千万零〇]")
 _VERBISH_END = tuple("强大好实细化优活稳准足齐")
 _FUNCTION_START = frozenset("对于向在到将把被从由按以为与和及或等各全本该每我其此这那")
 _COMMON = 1000
 _QUOTED = re.compile(r"[“\"「『‘]([^”\"」』’“「『\n]{2,16})[”\"」』’]")
 _WS = re.compile(r"\s+")
-_ENUMERATION = re.compile(r"((?:[\u3400-\u9fff]{2,10}、)+[\u3400-\u9fff]{2,8})等(?:企业|公司|龙头企业|品牌|厂家)")
+_ENUMERATION = re.compile(rf"((?:[{HAN_CLASS}]{{2,10}}、)+[{HAN_CLASS}]{{2,8}})等(?:企业|公司|龙头企业|品牌|厂家)")
 
 
 @dataclass(frozen=True)
@@ -131,7 +131,7 @@ def name_key(text: str) -> str:
 @functools.lru_cache(maxsize=1)
 def patterns() -> _Patterns:
     """The name patterns of ``drafter/data/name_patterns.yaml`` (folded to simplified)."""
-    data = yaml.safe_load(resources.files("drafter.data").joinpath("name_patterns.yaml").read_text(encoding="utf-8"))
+    data = load_yaml("name_patterns.yaml")
 
     def words(key: str) -> list[str]:
         return [name_key(str(w)) for w in data.get(key) or []]
@@ -154,14 +154,10 @@ def patterns() -> _Patterns:
     )
 
 
-@functools.lru_cache(maxsize=1)
 def _jieba():  # -> (jieba, jieba.posseg)
-    import jieba
     import jieba.posseg as pseg
 
-    jieba.setLogLevel(logging.WARNING)
-    jieba.initialize()
-    return jieba, pseg
+    return jieba_module(), pseg
 
 
 @functools.lru_cache(maxsize=4096)
@@ -340,7 +336,7 @@ def _programme_names(text: str, pats: _Patterns) -> list[NameSpan]:
         if not _HAN.match(content) or content in pats.programme_stop:
             continue
         named = content.endswith(pats.programme_words) or any(
-            re.match(rf"[\u3400-\u9fff]{{0,4}}?{re.escape(w)}", after) for w in pats.programme_words
+            re.match(rf"[{HAN_CLASS}]{{0,4}}?{re.escape(w)}", after) for w in pats.programme_words
         )
         if named:
             out.append(NameSpan(content, m.start(1), m.start(1) + len(content), "project", True, "某某"))

@@ -53,7 +53,8 @@ from decimal import Decimal
 from drafter.guard.nonquantities import blocked_mask, is_bracketed, is_list_marker, quoted_terms_mask
 from drafter.guard.numerals import CAPITAL_DIGITS, NUMERAL_CHARS, clean_decimal, fold_text
 from drafter.guard.quantity_reader import HALF_KINDS, NUM_CHARS, RUN, NumberReader, Reading, join_numerals
-from drafter.guard.units import HAN, fold_unit, match_unit, unit_kind
+from drafter.guard.units import fold_unit, match_unit, unit_kind
+from drafter.text.textutil import HAN
 
 _START = re.compile(rf"[{NUM_CHARS}xX×半]")
 _PUNCT_ONLY = re.compile(r"[\W_]*")

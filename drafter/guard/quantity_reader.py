@@ -14,7 +14,8 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 
 from drafter.guard.numerals import BIG_POWERS, CAPITAL_DIGITS, DIGITS, NUMERAL_CHARS, SMALL_POWERS, clean_decimal, parse_folded
-from drafter.guard.units import HAN, lexicon, match_unit, unit_kind
+from drafter.guard.units import lexicon, match_unit, unit_kind
+from drafter.text.textutil import HAN
 
 _CN_DIGITS = "".join(DIGITS)
 NUM_CHARS = "0-9" + "".join(sorted(NUMERAL_CHARS))

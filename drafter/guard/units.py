@@ -19,11 +19,12 @@ import re
 import unicodedata
 from dataclasses import dataclass
 from decimal import Decimal
-from importlib import resources
 
 import yaml
 
 from drafter.guard.numerals import BIG_POWERS, SMALL_POWERS, fold_text
+from drafter.data import read_text
+from drafter.text.textutil import HAN
 
 MEASURE_KINDS = (
     "money", "length", "area", "volume", "mass", "duration", "ratio",
@@ -31,7 +32,6 @@ MEASURE_KINDS = (
 )
 """Sections of ``measures`` in units.yaml."""
 
-HAN = re.compile(r"[\u3400-\u9fff\uf900-\ufaff]")
 """One CJK ideograph (the basic and extension-A blocks, compatibility ideographs)."""
 
 
@@ -79,7 +79,7 @@ class Lexicon:
 
 
 def _read(name: str) -> str:
-    return resources.files("drafter.data").joinpath(name).read_text(encoding="utf-8")
+    return read_text(name)
 
 
 def _folded(words: object, where: str) -> list[str]:

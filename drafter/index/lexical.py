@@ -32,27 +32,18 @@ from typing import Any
 import numpy as np
 
 from drafter.text.script import normalise
+from drafter.text.textutil import HAN_CLASS
+from drafter.text.textutil import jieba as jieba_module
 
 FORMAT = 2
 """Version of the saved index; an index saved in another format is rebuilt."""
-_KEEP = re.compile(r"[\w\u4e00-\u9fff]")
+_KEEP = re.compile(rf"[\w{HAN_CLASS}]")
 _STOP = frozenset("的 了 和 与 及 等 在 对 为 是 将 把 被 由 从 于 以 并 也 又 而 或 之 其 有 着 就 都 要 中 上 下 个 年 月 日".split())
-
-
-@functools.lru_cache(maxsize=1)
-def _jieba():
-    import logging
-
-    import jieba
-
-    jieba.setLogLevel(logging.WARNING)
-    jieba.initialize()
-    return jieba
 
 
 def tokenize(text: str) -> list[str]:
     """jieba tokens of the simplified, NFKC-normalised text, without punctuation and stop words."""
-    jb = _jieba()
+    jb = jieba_module()
     out = []
     for tok in jb.lcut(normalise(text)):
         tok = tok.strip().lower()
