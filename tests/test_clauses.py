@@ -102,3 +102,15 @@ def test_traditional_output_keeps_the_users_words():
     out = to_script(text, "traditional", ["新增省級示範家庭農場"])
     assert out.startswith("新增省級示範家庭農場6家")
     assert to_script(text, "simplified", []) == text
+
+
+def test_the_checker_reads_the_clause_writers_change_verbs():
+    """One change-verb lexicon: every change word the clause writer knows is a change to the checker."""
+    from drafter.data import load_yaml
+    from drafter.guard.matching import _verb_clash
+
+    words = load_yaml("clause_words.yaml")
+    for w in words["change_verbs"]:
+        assert _verb_clash(f"村集体经济收入{w}", "收入增至"), w
+    for w in (v for v in words["change_verbs"] if words["change_as_written"][v] == v):
+        assert _verb_clash("人均纯收入达到", f"人均纯收入{w}"), w

@@ -24,6 +24,7 @@ from drafter.guard.numerals import fold_text
 from drafter.guard.quantities import Quantity, extract_quantities
 from drafter.guard.ranks import extract_ranks
 from drafter.guard.units import canonical
+from drafter.data import load_yaml
 
 __all__ = ["FigureMatcher"]
 
@@ -57,10 +58,21 @@ def _fkeys(f: Figure) -> set[Key]:
     return keys
 
 
-_CHANGE = re.compile(r"增长|增加|提高|提升|下降|减少|降低|增幅|降幅|增速")
 _LEVEL_BEFORE = re.compile(r"(?:增至|增长到|增长至|增加到|增加至|提高到|提高至|提升到|提升至|降至|降到|下降到|下降至|减少到|减少至|减至)\s*$")
 _LEVEL_IN_NAME = re.compile(r"增至|增长到|增加到|提高到|提高至|提升到|降至|降到|下降到|减少到|减至|达到")
-_CHANGE_BEFORE = re.compile(r"(?:增长|增加|提高|提升|下降|减少|降低)(?:了)?\s*$")
+
+
+@functools.lru_cache(maxsize=1)
+def change_patterns() -> tuple[re.Pattern, re.Pattern]:
+    """The change words of ``drafter/data/clause_words.yaml`` — the lexicon the clause writer
+    (:mod:`drafter.drafting.clauses`) uses too — as ``(in_name, before_number)``: any change
+    word in a figure's name (增长, 增幅 …), and a change verb written as itself (增长, not 增速)
+    right before a number, optionally with 了."""
+    words = load_yaml("clause_words.yaml")
+    every = sorted(words["change_verbs"], key=len, reverse=True)
+    verbs = [w for w in every if words["change_as_written"].get(w, w) == w]
+    return (re.compile("|".join(map(re.escape, every))),
+            re.compile(f"(?:{'|'.join(map(re.escape, verbs))})(?:了)?\\s*$"))
 
 
 def _verb_clash(name: str, before: str) -> str:
@@ -70,9 +82,10 @@ def _verb_clash(name: str, before: str) -> str:
     writes the number as a level, or the other way round; else ``""``.
     """
     name = fold_text(name)
-    if _CHANGE.search(name) and not _LEVEL_BEFORE.search(name) and _LEVEL_BEFORE.search(before):
+    in_name, before_number = change_patterns()
+    if in_name.search(name) and not _LEVEL_BEFORE.search(name) and _LEVEL_BEFORE.search(before):
         return f"{name} is a change (增长/提高 by), but the draft states it as a level (增至/提高到)."
-    if _LEVEL_IN_NAME.search(name) and _CHANGE_BEFORE.search(before):
+    if _LEVEL_IN_NAME.search(name) and before_number.search(before):
         return f"{name} is a level (增至/达到), but the draft states it as a change (增长/提高 by)."
     return ""
 
