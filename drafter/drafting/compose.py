@@ -36,7 +36,7 @@ from dataclasses import dataclass, field
 from drafter.figures import Fact, Figure
 from drafter.text.script import to_simplified, to_simplified_script
 from drafter.data import load_yaml
-from drafter.text.textutil import HAN
+from drafter.text.textutil import HAN, sentences
 
 CN_ORDINALS = "一二三四五六七八九十"
 """Ordinals for 一是…十是 and （一）…（十） enumerations."""
@@ -140,7 +140,6 @@ def enumerate_items(items: list[str]) -> str:
     return "；".join(f"{ordinal(i)}是{it}" for i, it in enumerate(items, 1)) + "。"
 
 
-_SENT = re.compile(r"[^。！？；!?;]*(?:[。！？；!?;][”」』\"]?)?")
 MIN_HAN = 6
 
 
@@ -186,7 +185,7 @@ def clean_model_text(text: str, max_sentences: int | None = None, echo_of: str =
     kept: list[str] = []
     dropped: list[str] = []
     echo = _ngrams(to_simplified(echo_of)) if echo_of else set()
-    for sent in _SENT.findall(text):
+    for sent in (text[a:b] for a, b in sentences(text, lines=False)):
         s = sent.strip()
         if not s:
             continue
@@ -242,7 +241,8 @@ def voice_excerpt(text: str, max_chars: int = 120, allowed_text: str | None = No
 
     allowed = name_key(allowed_text) if allowed_text is not None else None
     out = ""
-    for sent in _SENT.findall(to_simplified_script(text).replace("\n", "")):
+    flat = to_simplified_script(text).replace("\n", "")
+    for sent in (flat[a:b] for a, b in sentences(flat)):
         s = sent.strip()
         if not s or _DIGIT.search(s) or extract_quantities(s) or is_instruction(s):
             continue

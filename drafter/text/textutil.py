@@ -19,6 +19,7 @@ HAN = re.compile(f"[{HAN_CLASS}]")
 SENTENCE_END = "。！？；!?;"
 """Marks that end a sentence (the genre treats ； in enumerations as a sentence end too)."""
 _SENT = re.compile(rf"[^{SENTENCE_END}\n]*(?:[{SENTENCE_END}][”」』\"’]?|\n|$)")
+_SENT_ACROSS_LINES = re.compile(rf"[^{SENTENCE_END}]*(?:[{SENTENCE_END}][”」』\"’]?|$)")
 
 
 def han(text: str) -> list[str]:
@@ -31,13 +32,14 @@ def han_count(text: str) -> int:
     return len(HAN.findall(text))
 
 
-def sentences(text: str) -> Iterator[tuple[int, int]]:
+def sentences(text: str, lines: bool = True) -> Iterator[tuple[int, int]]:
     """Spans ``(start, end)`` of the sentences of ``text``.
 
     A sentence ends after 。！？； (and their ASCII forms), with a closing quote
-    that follows, or at a line break. Spans cover non-blank text only.
+    that follows, or at a line break (with ``lines=False``, a line break does not end
+    one: a model's reply wrapped over lines). Spans cover non-blank text only.
     """
-    for m in _SENT.finditer(text):
+    for m in (_SENT if lines else _SENT_ACROSS_LINES).finditer(text):
         a, b = m.start(), m.end()
         while a < b and text[a].isspace():
             a += 1
