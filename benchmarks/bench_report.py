@@ -4,7 +4,7 @@ Run: python benchmarks/bench_report.py [--model qwen2.5-coder-0.5b] [--figures F
 
 1. A whole report (开头, 工作开展情况, 存在问题, 下步工作打算) with the ``weave`` strategy on the
    embedded model, the reply cache off, for the bundled example (``corpus/figures-example.yaml``,
-   16 figures) or ``--figures``: wall minutes, model seconds, calls, Han characters, findings.
+   14 figures, 8 facts) or ``--figures``: wall minutes, model seconds, calls, Han characters, findings.
    The goal (issue 12) is at most 8 minutes for 15 figures on this 2-core machine.
 2. The grammar's cost: the weave paragraphs of that report's work section asked once with their
    llama.cpp grammar and once without, on one server: decode tokens/s and seconds per paragraph.

@@ -273,3 +273,14 @@ def test_a_part_ending_in_a_stub_of_a_clause_ends_before_it():
     assert _trim_cut("切实增强了群众的获得感，提升了群众满意度和") == "切实增强了群众的获得感"  # cut off after 和: its clause goes
     assert _trim_cut("推动乡村振兴，提高，期待达到预期目标") == "推动乡村振兴，期待达到预期目标"  # a lone verb between commas
     assert _trim_cut("群众出行更加便捷，村容村貌明显改善") == "群众出行更加便捷，村容村貌明显改善"
+
+
+def test_a_lead_that_restates_its_item_without_the_quotes_is_caught():
+    """The lead 完成了村两委换届 restates the fact 完成村“两委”换届 (seen in a 1.5B report): quotation
+    marks and 了 slipped in do not hide it."""
+    from drafter.weave_writer import _near
+
+    assert _near("完成村“两委”换届", "围绕群众需求，完成了村两委换届，进一步提升了战斗力")
+    assert _near("修订完善《村规民约》", "修订完善了村规民约")
+    assert not _near("完成村“两委”换届", "坚持党的领导，进一步提升了基层党组织的战斗力")
+    assert not _near("“”", "任何文字")

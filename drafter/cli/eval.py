@@ -24,7 +24,7 @@ eval_app = typer.Typer(
 def run(
     suite: Path = typer.Argument(None, metavar="SUITE", help="Suite YAML (e.g. evals/suites/sections.yaml); optional with --resume."),
     prompt_variant: list[str] = typer.Option(None, "--prompt-variant", "-p", help="Prompt variant (prompts named KIND-NAME); 'default' for the built-in prompts. Repeatable."),
-    strategy: list[str] = typer.Option(None, "--strategy", "-s", help="Number strategy (compose, free, masked, slots, grammar, masked-names). Repeatable."),
+    strategy: list[str] = typer.Option(None, "--strategy", "-s", help="Number strategy (weave, compose, free, masked, slots, grammar, masked-names). Repeatable."),
     model: list[str] = typer.Option(None, "--model", "-m", help="Model: an embedded model name, or a model on --base-url. Repeatable."),
     repeat: int = typer.Option(None, "--repeat", "-n", help="Outputs per case and variant (repeat r samples with seed r); default 1."),
     concurrency: int = typer.Option(1, "--concurrency", "-j", help="Outputs drafted at once (the embedded server serves one at a time)."),

@@ -73,8 +73,16 @@ def plan(kind: str, sec: SectionDraft, figset: FigureSet, target: int, work_topi
     return plan_closing(target)
 
 
+_QUOTES = re.compile(r"[“”‘’\"'「」『』《》〈〉]")
+
+
 def _near(name: str, text: str, slack: int = 3) -> bool:
-    """``name`` stands in ``text`` with at most ``slack`` characters slipped in (成立了村红白理事会 for 成立村红白理事会)."""
+    """``name`` stands in ``text`` with at most ``slack`` characters slipped in (成立了村红白理事会 for
+    成立村红白理事会); quotation marks and book-title marks are ignored on both sides (完成了村两委换届 for
+    完成村“两委”换届)."""
+    name, text = _QUOTES.sub("", name), _QUOTES.sub("", text)
+    if not name:
+        return False
     if name in text:
         return True
     first = [i for i, ch in enumerate(text) if ch == name[0]]
