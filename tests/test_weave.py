@@ -278,7 +278,7 @@ def test_a_part_ending_in_a_stub_of_a_clause_ends_before_it():
 def test_a_lead_that_restates_its_item_without_the_quotes_is_caught():
     """The lead 完成了村两委换届 restates the fact 完成村“两委”换届 (seen in a 1.5B report): quotation
     marks and 了 slipped in do not hide it."""
-    from drafter.weave_writer import _near
+    from drafter.drafting.weave_writer import _near
 
     assert _near("完成村“两委”换届", "围绕群众需求，完成了村两委换届，进一步提升了战斗力")
     assert _near("修订完善《村规民约》", "修订完善了村规民约")
