@@ -157,3 +157,20 @@ def test_weave_a_changed_value_redrafts_only_its_paragraph(monkeypatch, capsys, 
 
         assert 1 <= calls <= PARAGRAPH_TRIES and all("新建改造农村公路4.8公里" in a for a in asked), asked
         assert "新建改造农村公路4.8公里" in out and "4.5公里" not in out
+
+
+def test_write_shows_progress_not_the_models_raw_replies(monkeypatch, capsys, figures):
+    """While drafting, the terminal shows how much the model has written, not its raw text: in weave a
+    reply is cut into parts and some are dropped or asked for again, so the stream is not the draft."""
+    from test_weave import writer
+
+    with ChatServer(writer) as srv:
+        monkeypatch.setenv("DRAFTER_EMBEDDER", "hash")
+        monkeypatch.setattr(sys, "argv", ["drafter", "write", "-f", str(figures), "--base-url", srv.base_url, "--model", "fake",
+                                          "--strategy", "weave"])
+        with pytest.raises(SystemExit):
+            main()
+        captured = capsys.readouterr()
+    assert "… drafting 一、工作开展情况" in captured.err and "characters from the model" in captured.err
+    assert "有效改善了群众的生产生活条件" in captured.out  # the draft, on stdout
+    assert "有效改善了群众的生产生活条件" not in captured.err and "坚持把" not in captured.err

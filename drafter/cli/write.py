@@ -179,6 +179,7 @@ def register(app: typer.Typer) -> None:
         from drafter.cli.ingest import ChunkProgress
 
         ingesting = ChunkProgress()
+        streamed = {"chars": 0, "shown": 0}
 
         def on_event(name: str, payload) -> None:
             if quiet:
@@ -186,9 +187,15 @@ def register(app: typer.Typer) -> None:
             if name == "ingest":  # --corpus (or the bundled corpus) being ingested first
                 ingesting(payload)
             elif name == "section_start":
+                streamed.update(chars=0, shown=0)
                 typer.secho(f"… drafting {payload.heading or payload.kind}", err=True, dim=True)
             elif name == "token":
-                typer.echo(payload, err=True, nl=False)
+                # A count, not the model's raw text: in weave a reply is cut into parts, some dropped
+                # or asked for again, so the stream is not the draft (the draft is printed at the end).
+                streamed["chars"] += len(payload)
+                if streamed["chars"] - streamed["shown"] >= 20:
+                    streamed["shown"] = streamed["chars"]
+                    typer.secho(f"\r  {streamed['chars']} characters from the model", err=True, nl=False, dim=True)
             elif name == "section_done":
                 status = "clean" if payload.check.ok else f"{len(payload.check.findings)} finding(s)"
                 typer.secho(f"\n✓ {payload.heading or payload.kind}: {status} ({payload.latency:.1f} s)", err=True, dim=True)
