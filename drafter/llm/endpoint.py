@@ -88,14 +88,22 @@ def _transport_errors() -> tuple[type[BaseException], type[BaseException]]:
     return httpx.TimeoutException, httpx.TransportError
 
 
-def _is_loopback(url: str) -> bool:
-    host = urlparse(url).hostname or ""
+def is_loopback(host: str) -> bool:
+    """True for ``localhost``, 127.0.0.0/8 and ::1 (``host`` a name or address, brackets allowed: ``[::1]``).
+
+    The one loopback test of the package: a key is not required for a server on this machine, and
+    the page needs no token when it listens only here (:mod:`drafter.web.security`)."""
+    host = host.strip("[]")
     if host == "localhost":
         return True
     try:
         return ipaddress.ip_address(host).is_loopback
     except ValueError:
         return False
+
+
+def _is_loopback(url: str) -> bool:
+    return is_loopback(urlparse(url).hostname or "")
 
 
 def _retryable(exc: BaseException) -> bool:

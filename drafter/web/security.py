@@ -22,7 +22,6 @@
 from __future__ import annotations
 
 import hmac
-import ipaddress
 import re
 import secrets
 import unicodedata
@@ -31,6 +30,7 @@ from pathlib import Path, PurePosixPath
 from urllib.parse import parse_qsl, urlencode, urlsplit
 
 from drafter.errors import InputError
+from drafter.llm.endpoint import is_loopback
 
 MAX_BODY = 256 * 1024 * 1024
 """Largest request body (256 MiB: a folder of past reports at once)."""
@@ -53,17 +53,6 @@ CSRF_HEADER = "x-csrf-token"
 
 class TooLarge(InputError):
     """A request or upload over its size limit (HTTP 413)."""
-
-
-def is_loopback(host: str) -> bool:
-    """True for ``localhost``, 127.0.0.0/8 and ::1."""
-    host = host.strip("[]")
-    if host == "localhost":
-        return True
-    try:
-        return ipaddress.ip_address(host).is_loopback
-    except ValueError:
-        return False
 
 
 def check_bind(host: str, token: str | None) -> None:
