@@ -48,6 +48,7 @@ def assert_numbers_exact(text: str, figures) -> None:
     for f in figures:
         assert text.count(f.render()) == 1, (f.render(), text)
     rendered = {f.render() for f in figures}
+    rendered |= {q.text for f in figures for q in extract_quantities(f.name)}  # numbers inside a figure's own name
     for q in extract_quantities(text):
         assert q.text in rendered, (q.text, text)
 
