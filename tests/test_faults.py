@@ -682,7 +682,7 @@ def test_real_embedded_server_dies_with_a_killed_write(tmp_path, model_cache_dir
     for f in (joined, joined.with_name(joined.name + ".json")):
         os.symlink(f, home / "cache" / "models" / f.name)
     env = {**os.environ, "DRAFTER_HOME": str(home), "DRAFTER_LOCAL_MODEL": "qwen2.5-coder-0.5b", "PYTHONUNBUFFERED": "1"}
-    proc = subprocess.Popen([PY, "-m", "drafter.cli", "write", "-f", str(EXAMPLE), "--embedder", "hash",
+    proc = subprocess.Popen([PY, "-m", "drafter.cli", "write", "-f", str(EXAMPLE), "--embedder", "hash", "--strategy", "compose",
                              "--corpus", str(ONE_REPORT)], stdout=subprocess.PIPE, stderr=subprocess.PIPE, env=env)
     try:
         got = b""
@@ -693,6 +693,9 @@ def test_real_embedded_server_dies_with_a_killed_write(tmp_path, model_cache_dir
                 break
             got += chunk
         servers = _server_children(proc.pid)
+        while not servers and time.monotonic() < deadline and proc.poll() is None:
+            time.sleep(0.2)  # the embedded server starts lazily, at the section's first model call
+            servers = _server_children(proc.pid)
         assert b"drafting" in got and servers, got.decode("utf-8", "replace")
         busy_from = _cpu_seconds(servers[0])
         while time.monotonic() < deadline and _cpu_seconds(servers[0]) - busy_from < 1.0:
