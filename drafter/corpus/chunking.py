@@ -32,6 +32,7 @@ from drafter.corpus.reports import Report
 from drafter.text.script import normalise, to_simplified
 from drafter.text.tokens import count_tokens, encoding
 from drafter.text.textutil import HAN_CLASS
+from drafter.text.punctuation import QUOTE_PAIRS
 
 
 @dataclass
@@ -151,7 +152,9 @@ _NUMBER = re.compile(
     r"\d+(?:[.．,，:：]\d+)*(?:[ \t]*[-~～—–至到][ \t]*\d+(?:[.．]\d+)*)?(?:[%％‰℃])?[" + HAN_CLASS + "]{0,2}"
 )
 _UNIT_TAIL = re.compile(f"[{HAN_CLASS}]{{0,2}}")
-_QUOTES = {"“": "”", "「": "」", "『": "』", "‘": "’", "《": "》"}
+_QUOTES = {**QUOTE_PAIRS, "《": "》"}
+"""Marks whose span is protected (:mod:`drafter.text.punctuation`): 引号 and the outer 书名号. Not the
+inner 〈〉, which stands inside 《》 (already protected), nor straight marks, which cannot be paired."""
 _CLOSE_TO_OPEN = {v: k for k, v in _QUOTES.items()}
 
 

@@ -10,7 +10,7 @@ script normalisation:
 - a passage is folded the same way *and* converted phrase by phrase
   (:func:`drafter.text.script.to_simplified`, so 專案 meets 项目); a run may match
   either form;
-- quotation marks of every style (“” 「」 『』 "") compare alike.
+- quotation marks of every style (“” ‘’ 「」 『』 "" '') compare alike; 书名号 《》 do not fold.
 
 Set phrases of the genre (``drafter/data/set_phrases.txt``: 巩固拓展脱贫攻坚成果同乡村振兴有效衔接 …)
 do not count: their characters are left out of a run's length, so a run is
@@ -26,10 +26,13 @@ from collections.abc import Sequence
 from drafter.guard.findings import Finding
 from drafter.guard.numerals import fold_text
 from drafter.data import read_text
+from drafter.text.punctuation import QUOTE_PAIRS, STRAIGHT_QUOTES, mark_chars
 
 __all__ = ["find_copied", "set_phrases"]
 
-_QUOTES = {c: '"' for c in "“”「」『』\"‘’'"}
+_QUOTES = {c: '"' for c in mark_chars(QUOTE_PAIRS, STRAIGHT_QUOTES)}
+"""Every quotation mark (:mod:`drafter.text.punctuation`) compares as ``"``. 书名号 are compared as
+written: 《》 around a title copied from a passage is part of what was copied."""
 _SEED = 8  # characters of the exact seeds a run grows from
 
 

@@ -23,6 +23,7 @@ import re
 
 from drafter.guard.numerals import NUMERAL_CHARS
 from drafter.guard.units import lexicon, match_unit
+from drafter.text.punctuation import QUOTE_PAIRS, quotation_pattern
 
 SHORT_QUOTE = 8
 """Longest quotation (characters inside the marks) read as a term, not a statement."""
@@ -48,8 +49,9 @@ _PLAIN_BLOCKS = re.compile(
     + ")",
     re.I,
 )
-_QUOTES = re.compile(r"“[^“”\n]{1,%d}”|「[^「」\n]{1,%d}」|『[^『』\n]{1,%d}』|‘[^‘’\n]{1,%d}’|\"[^\"\n]{1,%d}\""
-                     % ((SHORT_QUOTE,) * 5))
+_QUOTES = quotation_pattern(QUOTE_PAIRS, straight='"', max_inside=SHORT_QUOTE)
+"""A short quotation in 引号 (:mod:`drafter.text.punctuation`) or straight double marks. Deliberately
+not straight single marks (as often an apostrophe) nor 书名号: only quoted terms are masked."""
 
 
 def _id_is_quantity(norm: str, m: re.Match[str]) -> bool:
