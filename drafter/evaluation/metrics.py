@@ -14,9 +14,10 @@ Per output:
 ``precision``
     Draft quantities matching a figure / draft quantities, over
     :func:`drafter.guard.quantities.extract_quantities` of each section body. A
-    quantity matches when its value and unit equal those the extractor reads
-    from the figure as Drafter writes it (``Figure.render()``), so 18.9万元 and
-    189000元 compare alike. None when the draft has no quantity.
+    quantity matches by the guard's equality rule (:mod:`drafter.guard.equality`:
+    value and range end in the base unit, so 18.9万元 and 189000元 compare
+    alike), with the approximation marks as written (``approximation=True``).
+    None when the draft has no quantity.
 ``missing`` … ``copied``
     Number of findings of each kind (:data:`drafter.guard.findings.FINDING_KINDS`).
 ``length_ratio``
@@ -67,7 +68,7 @@ total per output).
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -159,35 +160,19 @@ def wrong_script(text: str, script: str) -> list[str]:
     return [f.text for f in check_genre(text, "work", script=script) if f.kind == "mixed_script"]
 
 
-def _qkey(q: Any) -> tuple[str, ...] | None:
-    """What must agree for a draft quantity to match a figure: value, unit (either script), approximation, range end."""
-    from drafter.text.script import to_simplified_chars
-
-    if q.value is None or q.placeholder:
-        return None
-    high = "" if q.high is None else format(q.high.normalize(), "f")
-    return format(q.value.normalize(), "f"), to_simplified_chars(q.unit), q.approximate, high
-
-
-def _figure_keys(figures: Iterable[Any]) -> set[tuple[str, ...]]:
-    from drafter.guard.quantities import extract_quantities
-
-    keys: set[tuple[str, ...]] = set()
-    for f in figures:
-        for q in extract_quantities(f.render()):
-            k = _qkey(q)
-            if k:
-                keys.add(k)
-    return keys
-
-
 def precision_counts(body: str, figures: Sequence[Any]) -> tuple[int, int]:
-    """``(quantities matching a figure, quantities)`` of one section body (see module docs)."""
+    """``(quantities matching a figure, quantities)`` of one section body (see module docs).
+
+    A quantity matches when it has the key of a figure under the guard's rule
+    (:mod:`drafter.guard.equality`) with ``approximation=True``: precision counts a
+    quantity only when it is written as exactly as the figure (约30万元 is not 30万元).
+    """
+    from drafter.guard.equality import figure_keys, quantity_key
     from drafter.guard.quantities import extract_quantities
 
     qs = extract_quantities(body)
-    keys = _figure_keys(figures)
-    matched = sum(1 for q in qs if _qkey(q) in keys)
+    keys = set().union(*(figure_keys(f, approximation=True) for f in figures))
+    matched = sum(1 for q in qs if quantity_key(q, approximation=True) in keys)
     return matched, len(qs)
 
 

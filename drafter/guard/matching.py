@@ -19,75 +19,20 @@ from decimal import Decimal
 
 from drafter.guard.binding import Binding, Cue, NameIndex, bind
 from drafter.figures import Figure, format_decimal
+from drafter.guard.equality import amount_key, figure_keys, quantity_key
+from drafter.guard.changes import verb_clash as _verb_clash
 from drafter.guard.findings import Finding
 from drafter.guard.numerals import fold_text
 from drafter.guard.quantities import Quantity, extract_quantities
 from drafter.guard.ranks import extract_ranks
-from drafter.guard.units import canonical
-from drafter.data import load_yaml
+from drafter.guard.unmatched import classify_unmatched
 
 __all__ = ["FigureMatcher"]
 
-Key = tuple[Decimal, str, "Decimal | None"]
-_RANK = "rank"
-_RANK_UNITS = ("位", "名")
 _CLEAR = 0.75
 """A figure named at least this share of the best-named one counts as named too (a tie)."""
 _SCALES = tuple(Decimal(10) ** k for k in (4, 8, -4, -8))
 _CLAUSE_BREAK = re.compile(r"[，,。；;！!？?、：:\n\r]")
-
-
-def _key(value: Decimal, unit: str, high: Decimal | None = None) -> Key:
-    v, base = canonical(value, unit)
-    h = canonical(high, unit)[0].normalize() if high is not None else None
-    return v.normalize(), base, h
-
-
-def _qkey(q: Quantity) -> Key | None:
-    if q.value is None:
-        return None
-    if q.rank:
-        return q.value.normalize(), _RANK, None
-    return _key(q.value, q.unit, q.high)
-
-
-def _fkeys(f: Figure) -> set[Key]:
-    keys = {_key(f.value, f.unit, f.high)}
-    if fold_text(f.unit) in _RANK_UNITS and f.high is None:
-        keys.add((f.value.normalize(), _RANK, None))
-    return keys
-
-
-_LEVEL_BEFORE = re.compile(r"(?:增至|增长到|增长至|增加到|增加至|提高到|提高至|提升到|提升至|降至|降到|下降到|下降至|减少到|减少至|减至)\s*$")
-_LEVEL_IN_NAME = re.compile(r"增至|增长到|增加到|提高到|提高至|提升到|降至|降到|下降到|减少到|减至|达到")
-
-
-@functools.lru_cache(maxsize=1)
-def change_patterns() -> tuple[re.Pattern, re.Pattern]:
-    """The change words of ``drafter/data/clause_words.yaml`` — the lexicon the clause writer
-    (:mod:`drafter.drafting.clauses`) uses too — as ``(in_name, before_number)``: any change
-    word in a figure's name (增长, 增幅 …), and a change verb written as itself (增长, not 增速)
-    right before a number, optionally with 了."""
-    words = load_yaml("clause_words.yaml")
-    every = sorted(words["change_verbs"], key=len, reverse=True)
-    verbs = [w for w in every if words["change_as_written"].get(w, w) == w]
-    return (re.compile("|".join(map(re.escape, every))),
-            re.compile(f"(?:{'|'.join(map(re.escape, verbs))})(?:了)?\\s*$"))
-
-
-def _verb_clash(name: str, before: str) -> str:
-    """增长 versus 增至: a change (grew by 8.5%) is not a level (grew to 8.5%).
-
-    Returns an explanation when the figure's name states a change and the draft
-    writes the number as a level, or the other way round; else ``""``.
-    """
-    name = fold_text(name)
-    in_name, before_number = change_patterns()
-    if in_name.search(name) and not _LEVEL_BEFORE.search(name) and _LEVEL_BEFORE.search(before):
-        return f"{name} is a change (增长/提高 by), but the draft states it as a level (增至/提高到)."
-    if _LEVEL_IN_NAME.search(name) and before_number.search(before):
-        return f"{name} is a level (增至/达到), but the draft states it as a change (增长/提高 by)."
-    return ""
 
 
 _REASONS = {
@@ -110,11 +55,14 @@ class FigureMatcher:
         qs: the quantities checked (amounts and ranks, in text order).
         found: figure index -> index in ``qs`` of the quantity that states it.
         concerned: figures a finding concerns (never reported ``missing``).
+        clear: :data:`_CLEAR`, for the passes in other modules.
     """
+
+    clear = _CLEAR
 
     def __init__(self, draft: str, figs: list[Figure], context: Sequence[str] | None) -> None:
         self.figs = figs
-        self.keys = [_fkeys(f) for f in figs]
+        self.keys = [figure_keys(f) for f in figs]
         self.bases = [{k[1] for k in ks} for ks in self.keys]
         self.names = NameIndex([f.name for f in figs])
         self.norm = norm = fold_text(draft)
@@ -127,7 +75,7 @@ class FigureMatcher:
             self.qs = [q for qi, q in enumerate(self.qs) if qi not in thresholds]
             self.bindings = bind(norm, self.qs)
         self.context_keys = {
-            _key(v, q.unit) for passage in (context or []) for q in extract_quantities(passage) for v in q.values
+            amount_key(v, q.unit) for passage in (context or []) for q in extract_quantities(passage) for v in q.values
         }
         self.found: dict[int, int] = {}
         self.concerned: set[int] = set()
@@ -135,7 +83,7 @@ class FigureMatcher:
     # -- numbers that are the user's words ------------------------------------------
     def _in_name(self, q: Quantity) -> bool:
         """True for a number standing inside a figure's name written out in the draft (年出栏千头以上猪场)."""
-        key = _qkey(q)
+        key = quantity_key(q)
         for i, f in enumerate(self.figs):
             name = fold_text(f.name)
             if key in self.keys[i]:
@@ -153,7 +101,7 @@ class FigureMatcher:
         (…收入30万元以上, 50万元以上的村), or own words naming the figure.
         """
         q = self.qs[qi]
-        key = _qkey(q)
+        key = quantity_key(q)
         if key is None or q.rank:
             return False
         own = self.bindings[qi].levels[0]
@@ -163,7 +111,7 @@ class FigureMatcher:
             if key in self.keys[i]:
                 continue  # “三个沿线”: the figure's own count
             for n in _name_numbers(f.name):
-                if _qkey(n) != key or n.approximate != q.approximate:
+                if quantity_key(n, approximation=True) != quantity_key(q, approximation=True):
                     continue
                 before, after = name[max(0, n.start - 2) : n.start], name[n.end : n.end + 2]
                 if (before and norm[: q.start].endswith(before)) or (after and norm.startswith(after, q.end)) \
@@ -231,7 +179,7 @@ class FigureMatcher:
 
     def _exact(self, qi: int) -> list[int]:
         q = self.qs[qi]
-        key = _qkey(q)
+        key = quantity_key(q)
         if key is not None and not q.unit and not q.rank:  # 240万 for 240万元, 12(场)次: the unit left out
             return [i for i, ks in enumerate(self.keys) if any(k[0] == key[0] and k[2] == key[2] for k in ks)]
         return [i for i, ks in enumerate(self.keys) if key in ks]
@@ -239,7 +187,7 @@ class FigureMatcher:
     def _fits(self, qi: int, i: int) -> bool:
         """Whether figure ``i`` is in the quantity's kind of unit (any, for an amount in 万/亿 without one: 240万)."""
         q = self.qs[qi]
-        key = _qkey(q)
+        key = quantity_key(q)
         return key is not None and (key[1] in self.bases[i] or _bare_amount(q))
 
     def _same_number(self, q: Quantity, i: int) -> bool:
@@ -280,7 +228,7 @@ class FigureMatcher:
             if finding:
                 findings.append(finding)
         for qi in pending:
-            findings.append(self._unmatched(qi))
+            findings.append(classify_unmatched(self, qi))
         self._second_chance()
         return findings
 
@@ -309,7 +257,7 @@ class FigureMatcher:
         another kind of unit.
         """
         partner = self.bindings[qi].partner
-        pkey = _qkey(self.qs[partner]) if partner is not None else None
+        pkey = quantity_key(self.qs[partner]) if partner is not None else None
         # neither the partner's figure (120户|356人) nor a figure standing elsewhere in another kind of unit
         # (2人|边缘易致贫户, the subject shared) competes with the quantity's own figures
         ranked = {i: v for i, v in self._ranked(qi, scores).items() if i in exact or not (
@@ -370,69 +318,6 @@ class FigureMatcher:
                            f"{q.text} is not {self.figs[other].name}, which is {self.figs[other].render()} "
                            f"({q.text} is the value of {self.figs[exact[0]].name}, which stands elsewhere).", why)
         return None  # both stand where they belong: a restatement (经调查，414名村干部…)
-
-    def _unmatched(self, qi: int) -> Finding:
-        """Classify a quantity that equals no figure: unit_mismatch, altered, stale or invented."""
-        q = self.qs[qi]
-        key = _qkey(q)
-        assert key is not None
-        why = ""
-        unfound = [i for i in range(len(self.figs)) if i not in self.found and i not in self.concerned]
-        slips = [i for i in unfound if self._same_number(q, i)]  # 8350万元 for 8350元: the number kept, the unit not
-        for li, cues, scores in self._levels(qi):
-            named = [i for i in slips if scores.get(i)]
-            if named:
-                f = self.figs[named[0]]
-                self.concerned.add(named[0])
-                return Finding("unit_mismatch", q.text, q.start, q.end, f.name,
-                               f"{q.text} has the number of {f.name} with another unit; the figure is {f.render()}.",
-                               self._why(qi, li, cues, named[0]))
-        if len(slips) == 1:
-            f = self.figs[slips[0]]
-            self.concerned.add(slips[0])
-            return Finding("unit_mismatch", q.text, q.start, q.end, f.name,
-                           f"{q.text} has the number of {f.name} with another unit; the figure is {f.render()}.",
-                           self._why(qi, 0, self.bindings[qi].levels[0], None))
-        partner = self.bindings[qi].partner
-        pkey = _qkey(self.qs[partner]) if partner is not None else None
-        for li, cues in enumerate(self.bindings[qi].levels):
-            if not cues:
-                continue
-            why = why or self._why(qi, li, cues, None)
-            if li == 0:  # any figure; but the words after the head noun only confirm, they do not bind a changed number
-                scores = self._scores([c for c in cues if c.weight >= 1.0], range(len(self.figs)))
-            elif li == 1:  # the partner's subject: a figure in this unit, even one restated elsewhere (6户11人|18人)
-                scores = self._scores(cues, [i for i in range(len(self.figs)) if self._fits(qi, i) and pkey not in self.keys[i]])
-            else:
-                scores = self._scores(cues, [i for i in range(len(self.figs)) if self._allowed(qi, i)])
-            top = max(scores.values(), default=0)
-            # a changed number's own figure is usually the one whose value no longer stands anywhere
-            order = sorted(scores, key=lambda i: (-(scores[i] >= _CLEAR * top and i not in self.found), -scores[i]))
-            for i in order:
-                f = self.figs[i]
-                if self._same_number(q, i):
-                    self.concerned.add(i)
-                    return Finding("unit_mismatch", q.text, q.start, q.end, f.name,
-                                   f"{q.text} has the number of {f.name} with another unit; the figure is {f.render()}.",
-                                   self._why(qi, li, cues, i))
-                if self._fits(qi, i):
-                    self.concerned.add(i)
-                    return Finding("altered", q.text, q.start, q.end, f.name,
-                                   f"{q.text} is not a given figure; {f.name} is {f.render()}.", self._why(qi, li, cues, i))
-        why = why or self._why(qi, 0, self.bindings[qi].levels[0], None)
-        unfound = [i for i in unfound if i not in self.concerned]
-        if any(_key(v, q.unit) in self.context_keys for v in q.values) and not q.rank:
-            return Finding("stale", q.text, q.start, q.end, None,
-                           f"{q.text} is not a given figure; it occurs in the context passages (copied from an old report?).", why)
-        same_unit = [i for i in unfound if self._fits(qi, i)]
-        if len(same_unit) == 1:
-            f = self.figs[same_unit[0]]
-            self.concerned.add(same_unit[0])
-            return Finding("altered", q.text, q.start, q.end, f.name,
-                           f"{q.text} is not a given figure; {f.name} is {f.render()} and appears nowhere else.",
-                           f"{why}; {f.name} is the only figure in this unit not found elsewhere")
-        what = "rank" if q.rank else "figure"
-        return Finding("invented", q.text, q.start, q.end, None, f"{q.text} is not a given {what}.", why)
 
     def _second_chance(self) -> None:
         """A figure not found whose value stands where its name is, though another figure took the quantity.
