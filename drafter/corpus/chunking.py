@@ -27,55 +27,13 @@ import hashlib
 import re
 from dataclasses import dataclass
 
+from drafter.corpus.chunk import Chunk
 from drafter.corpus.cleaning import ENUMERATION_RE, find_placeholders
 from drafter.corpus.reports import Report
 from drafter.text.script import normalise, to_simplified
 from drafter.text.tokens import count_tokens, encoding
 from drafter.text.textutil import HAN_CLASS
 from drafter.text.punctuation import QUOTE_PAIRS
-
-
-@dataclass
-class Chunk:
-    """A piece of one report section, ready for indexing.
-
-    Attributes:
-        id: stable content id: sha256 of (source, report title, section path,
-            text), 32 hex digits; a repeat of the same text in the same section
-            gets ``#2``, ``#3`` … mixed into the hash.
-        text: the chunk's text, original script (``Report.text[start:end]``).
-        norm_text: :func:`drafter.text.script.normalise` of ``text`` (simplified via
-            OpenCC ``tw2sp``, so 专案/資料/最佳化 read 项目/数据/优化; NFKC, spaces
-            collapsed), for BM25 and display.
-        embed_text: simplified heading path joined by ``" > "``, a space, and the
-            simplified text: what gets embedded.
-        report_id: stable id of the report: sha256 of (source, position, title),
-            32 hex digits.
-        report_title: the report's title.
-        year: the report's year, or ``None``.
-        source: the file path as given.
-        position: position of the report in its file (0-based).
-        section_path: heading path of the section (``[]`` for lead text).
-        section_kind: kind of the section (see :mod:`drafter.corpus.kinds`).
-        chunk_index: order of the chunk within the report (0-based).
-        start: offset of the chunk in ``Report.text``.
-        end: offset just after the chunk in ``Report.text``.
-    """
-
-    id: str
-    text: str
-    norm_text: str
-    embed_text: str
-    report_id: str
-    report_title: str
-    year: int | None
-    source: str
-    position: int
-    section_path: list[str]
-    section_kind: str
-    chunk_index: int
-    start: int
-    end: int
 
 
 def _sha(*parts: str) -> str:

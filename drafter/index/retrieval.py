@@ -26,7 +26,8 @@ import numpy as np
 
 from drafter.errors import InputError
 from drafter.text.script import normalise
-from drafter.index.store import Store, StoredChunk
+from drafter.corpus.chunk import Chunk
+from drafter.index.store import Store
 
 RRF_K = 60
 """Rank constant of reciprocal-rank fusion (the value of the original paper)."""
@@ -88,7 +89,7 @@ class Hit:
         ranks: 1-based rank per retriever.
     """
 
-    chunk: StoredChunk
+    chunk: Chunk
     score: float
     retrievers: list[str] = field(default_factory=list)
     ranks: dict[str, int] = field(default_factory=dict)
@@ -224,9 +225,9 @@ class Retriever:
             hits.append(Hit(c, fused[c.id], sorted(ranks), ranks))
         return hits
 
-    def _fetch(self, order: list[str], k: int) -> list[StoredChunk]:
+    def _fetch(self, order: list[str], k: int) -> list[Chunk]:
         """The first ``k`` chunks of ``order`` that the store holds (ids deleted meanwhile are skipped)."""
-        out: list[StoredChunk] = []
+        out: list[Chunk] = []
         start = 0
         while len(out) < k and start < len(order):
             part = order[start : start + k - len(out)]

@@ -21,95 +21,22 @@ function (which downloads a model) is never used: vectors are always passed in.
 
 from __future__ import annotations
 
-import errno
-import json
-import os
 import re
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlparse
 
 import numpy as np
 
+from drafter.corpus.chunk import Chunk
 from drafter.index.embeddings import Embedder
+from drafter.index.records import chunk_from_record, chunk_metadata
+from drafter.index.store_folder import UNWRITABLE, StoreFolder
 from drafter.errors import DrafterError, StoreError
 
 COLLECTION = "drafter_chunks"
 """Name of the chroma collection (chroma requires ASCII names)."""
-
-
-@dataclass
-class StoredChunk:
-    """A chunk as read back from the store (see :class:`drafter.corpus.chunking.Chunk` for fields)."""
-
-    id: str
-    text: str
-    norm_text: str
-    report_id: str
-    report_title: str
-    year: int | None
-    source: str
-    position: int
-    section_path: list[str]
-    section_kind: str
-    chunk_index: int
-    file_hash: str = ""
-
-    @classmethod
-    def from_record(cls, cid: str, doc: str, meta: dict[str, Any]) -> "StoredChunk":
-        year = meta.get("year", -1)
-        return cls(
-            id=cid,
-            text=doc or "",
-            norm_text=meta.get("norm", ""),
-            report_id=meta.get("report_id", ""),
-            report_title=meta.get("report_title", ""),
-            year=None if year in (-1, None) else int(year),
-            source=meta.get("source", ""),
-            position=int(meta.get("position", 0)),
-            section_path=json.loads(meta.get("section_path", "[]")),
-            section_kind=meta.get("section_kind", "other"),
-            chunk_index=int(meta.get("chunk_index", 0)),
-            file_hash=meta.get("file_hash", ""),
-        )
-
-
-def chunk_metadata(chunk: Any, file_hash: str) -> dict[str, Any]:
-    """Chroma metadata of a :class:`drafter.corpus.chunking.Chunk` (scalars only; the path as JSON)."""
-    return {
-        "norm": chunk.norm_text,
-        "report_id": chunk.report_id,
-        "report_title": chunk.report_title,
-        "year": chunk.year if chunk.year is not None else -1,
-        "source": chunk.source,
-        "position": chunk.position,
-        "section_path": json.dumps(chunk.section_path, ensure_ascii=False),
-        "section_top": chunk.section_path[0] if chunk.section_path else "",
-        "section_kind": chunk.section_kind,
-        "chunk_index": chunk.chunk_index,
-        "file_hash": file_hash,
-    }
-
-
-def _write_problem(folder: Path) -> str | None:
-    """Why files in an existing ``folder`` cannot be written (``"read-only file system"``,
-    ``"no permission to write"``), or None. Checked without writing anything; ``os.access``
-    sees read-only mounts, modes and immutable files, also for root."""
-    for p in (folder, folder / "chroma", folder / "chroma" / "chroma.sqlite3", folder / "lexical"):
-        if p.exists() and not os.access(p, os.W_OK):
-            try:
-                if os.statvfs(p).f_flag & os.ST_RDONLY:
-                    return "read-only file system"
-            except OSError:
-                pass
-            return f"no permission to write {p}"
-    return None
-
-
-_UNWRITABLE = re.compile(r"readonly database|read-only|permission denied|unable to open database file|Errno (1|13|30)\b", re.I)
-"""What chromadb says when its files cannot be written (not corrupt)."""
 
 
 def _safe_name(url: str) -> str:
@@ -117,7 +44,7 @@ def _safe_name(url: str) -> str:
     return re.sub(r"[^A-Za-z0-9_.-]", "_", f"{p.hostname}_{p.port or ''}")
 
 
-class Store:
+class Store(StoreFolder):
     """A chunk store opened for one embedder.
 
     Args:
@@ -167,58 +94,9 @@ class Store:
         try:
             return chromadb.PersistentClient(path=str(self.path / "chroma"), settings=settings)
         except Exception as exc:
-            if _UNWRITABLE.search(str(exc)) or isinstance(exc, PermissionError):
+            if UNWRITABLE.search(str(exc)) or isinstance(exc, PermissionError):
                 raise self._read_only(f"{type(exc).__name__}: {exc}") from exc
             raise StoreError(f"The store at {self.path} cannot be opened ({type(exc).__name__}: {exc}); it may be corrupt. Its files were not changed.", "Use another --store folder, or delete this one and ingest again.") from exc
-
-    def check_path(self) -> None:
-        """Refuse a store path that is a file or lies under one.
-
-        Raises:
-            StoreError: naming the path and the file in the way.
-        """
-        from drafter.config import file_in_the_way
-
-        folder = self.local_dir  # the store itself, or the local part (lexical index, lock) of a Chroma server's
-        blocker = file_in_the_way(folder)
-        if blocker is not None:
-            what = "is a file" if blocker == folder else f"lies under the file {blocker}"
-            raise StoreError(f"The store folder {folder} {what}, not a folder.", "Choose another --store (or DRAFTER_HOME).")
-
-    def _read_only(self, why: str) -> StoreError:
-        return StoreError(
-            f"The store at {self.local_dir} is read-only ({why}); its files were not changed.",
-            "Drafter writes to its store even to search it (chromadb opens its database for writing): make the "
-            "folder writable, or copy it to a writable folder and pass that as --store.",
-        )
-
-    def check_writable(self) -> None:
-        """Refuse an existing store whose files cannot be written (read-only mount, permissions).
-
-        Raises:
-            StoreError: saying it is read-only (never that it is corrupt).
-        """
-        problem = _write_problem(self.local_dir)
-        if problem:
-            raise self._read_only(problem)
-
-    def make_folder(self) -> None:
-        """Create the store folder (and ``$DRAFTER_HOME``) if needed, and check it can be written.
-
-        Raises:
-            StoreError: the path is or lies under a file, the folder cannot be
-                created (read-only, no permission), or the store is read-only.
-        """
-        self.check_path()
-        try:
-            self.local_dir.mkdir(parents=True, exist_ok=True)
-        except OSError as exc:
-            why = exc.strerror or type(exc).__name__
-            if exc.errno in (errno.EROFS, errno.EACCES, errno.EPERM):
-                why += "; the folder above it cannot be written"
-            raise StoreError(f"The store folder {self.local_dir} cannot be created ({why}).",
-                             "Choose another --store (or DRAFTER_HOME), or make the folder above it writable.") from exc
-        self.check_writable()
 
     @property
     def client(self):
@@ -356,19 +234,19 @@ class Store:
             out.extend(m or {} for m in col.get(include=["metadatas"], limit=5000, offset=off)["metadatas"])
         return out
 
-    def all_chunks(self) -> list[StoredChunk]:
+    def all_chunks(self) -> list[Chunk]:
         """Every chunk (text and metadata), in store order."""
         if not self.exists():
             return []
         col = self.collection()
-        out: list[StoredChunk] = []
+        out: list[Chunk] = []
         n = col.count()
         for off in range(0, n, 5000):
             got = col.get(include=["documents", "metadatas"], limit=5000, offset=off)
-            out.extend(StoredChunk.from_record(i, d, m or {}) for i, d, m in zip(got["ids"], got["documents"], got["metadatas"]))
+            out.extend(chunk_from_record(i, d, m or {}) for i, d, m in zip(got["ids"], got["documents"], got["metadatas"]))
         return out
 
-    def get(self, ids: Sequence[str], with_embeddings: bool = False) -> tuple[list[StoredChunk], np.ndarray | None]:
+    def get(self, ids: Sequence[str], with_embeddings: bool = False) -> tuple[list[Chunk], np.ndarray | None]:
         """Chunks by id (in the given order) and, optionally, their vectors."""
         if not ids:
             return [], (np.zeros((0, self.embedder.dim or 1), dtype=np.float32) if with_embeddings else None)
@@ -382,7 +260,7 @@ class Store:
             got = self._get_readable(col, list(ids), include)
         pos = {cid: i for i, cid in enumerate(got["ids"])}
         order = [pos[c] for c in ids if c in pos]
-        chunks = [StoredChunk.from_record(got["ids"][i], got["documents"][i], got["metadatas"][i] or {}) for i in order]
+        chunks = [chunk_from_record(got["ids"][i], got["documents"][i], got["metadatas"][i] or {}) for i in order]
         vecs = None
         if with_embeddings:
             vecs = np.asarray([got["embeddings"][i] for i in order], dtype=np.float32)
