@@ -37,7 +37,6 @@ quiet on the 11 real reports of ``../shared/corpus`` (see
 
 from __future__ import annotations
 
-import functools
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -49,7 +48,8 @@ from drafter.corpus.kinds import kind_of_heading
 from drafter.guard.numerals import fold_text
 from drafter.text.script import simplified_only_chars, traditional_chars
 from drafter.text.textutil import HAN, HAN_CLASS, han_count, sentences, words
-from drafter.data import load_yaml
+from drafter.guard.genre_figures import figure_names, unsupported
+from drafter.guard.genre_rules import Rules, finding as _finding, rules
 
 __all__ = ["GENRE_KINDS", "check_genre", "split_report", "rules"]
 
@@ -66,54 +66,6 @@ _LEVEL1 = re.compile(r"^[ \t　]*([一二三四五六七八九十]+)[、.．]")
 _LEVEL2 = re.compile(r"^[ \t　]*[（(]([一二三四五六七八九十]+)[）)]")
 _ENUM = re.compile(r"([一二三四五六七八九十]+)是")
 _CN = "一二三四五六七八九十"
-
-
-@dataclass(frozen=True)
-class Rules:
-    """The compiled word lists of ``drafter/data/genre.yaml``."""
-
-    future: tuple[re.Pattern, ...]
-    past: tuple[re.Pattern, ...]
-    broken: tuple[tuple[re.Pattern, str, tuple[str, ...]], ...]
-    chat: tuple[str, ...]
-    prompt: tuple[str, ...]
-    model_only: tuple[str, ...]
-    problem_only_not: tuple[str, ...]
-    deliverable: re.Pattern
-    name_suffixes: tuple[str, ...]
-    level_endings: tuple[str, ...]
-    max_items: int
-    min_item_han: int
-    repeat_han: int
-    repeat_han_part: int
-    length_tolerance: float
-    both_scripts: frozenset[str]
-
-
-@functools.lru_cache(maxsize=1)
-def rules() -> Rules:
-    """The genre check's rules, read once from ``drafter/data/genre.yaml``."""
-    data = load_yaml("genre.yaml")
-    verbs = "|".join(map(re.escape, data["deliverable_verbs"]))
-    nouns = "|".join(map(re.escape, sorted(data["deliverable_nouns"], key=len, reverse=True)))
-    return Rules(
-        future=tuple(re.compile(p) for p in data["future"]),
-        past=tuple(re.compile(p) for p in data["past"]),
-        broken=tuple((re.compile(b["pattern"]), b["why"], tuple(b.get("unless_before", ()))) for b in data["broken"]),
-        chat=tuple(data["artefacts"]["chat"]),
-        prompt=tuple(data["artefacts"]["prompt"]),
-        model_only=tuple(data.get("model_only", [])),
-        problem_only_not=tuple(data.get("problem_only_not", [])),
-        deliverable=re.compile(rf"(?:{verbs})([^，。；！？、]{{1,16}}?(?:{nouns}))(?![{HAN_CLASS}])"),
-        name_suffixes=tuple(sorted(data["name_suffixes"], key=len, reverse=True)),
-        level_endings=tuple(data["level_name_endings"]),
-        max_items=int(data["max_items"]),
-        min_item_han=int(data["min_item_han"]),
-        repeat_han=int(data["repeat_han"]),
-        repeat_han_part=int(data["repeat_han_part"]),
-        length_tolerance=float(data["length_tolerance"]),
-        both_scripts=frozenset(data["both_scripts"]),
-    )
 
 
 @dataclass(frozen=True)
@@ -146,10 +98,6 @@ def split_report(text: str) -> list[Part]:
         if end > start:
             parts.append(Part(kind, start, end))
     return parts
-
-
-def _finding(kind: str, text: str, start: int, end: int, why: str, figure: str | None = None) -> Finding:
-    return Finding(kind, text[start:end] if start >= 0 else "", start, end, figure, why)
 
 
 def check_genre(
@@ -195,9 +143,9 @@ def check_genre(
     out.extend(_script(text, script))
     out.extend(_artefacts(text, norm, r))
     if figures:
-        out.extend(_figure_names(text, norm, figures, r))
+        out.extend(figure_names(text, norm, figures, r))
     if user_text is not None:
-        out.extend(_unsupported(text, norm, user_text, figures, r))
+        out.extend(unsupported(text, norm, user_text, figures, r))
     if target:
         n = han_count(text)
         lo, hi = round(target * (1 - r.length_tolerance)), round(target * (1 + r.length_tolerance))
@@ -392,108 +340,4 @@ def _artefacts(text: str, norm: str, r: Rules) -> list[Finding]:
             out.append(_finding("artefact", text, m.start(), m.end(), f"{phrase}: words of a chat or a prompt, not of a report."))
     for m in re.finditer(r"(?<![A-Za-z])(?!x+(?![a-z]))[a-z]{3,}(?:\s+[A-Za-z]+)*", text):
         out.append(_finding("artefact", text, m.start(), m.end(), f"{m.group(0)}: English words in a Chinese report."))
-    return out
-
-
-def _stem(name: str, r: Rules) -> str:
-    """A figure name without its table suffix (沼气池数量 → 沼气池)."""
-    for suffix in r.name_suffixes:
-        if name.endswith(suffix) and len(name) - len(suffix) >= 2:
-            return name[: -len(suffix)]
-    return name
-
-
-_PAIR_GLUE = re.compile(r"(?:[，,、]?(?:同比)?(?:增长|增加|提高|提升|下降|减少|降低|增幅|增速|降幅)(?:达到)?|[、])$")
-"""What stands between the two figures of a pair (、 or ，增长)."""
-
-
-def _clause_around(norm: str, start: int, length: int) -> str:
-    """The clause around a value, without the value (the text between punctuation marks)."""
-    a = max(norm.rfind(c, 0, start) for c in "，,。；;：:、\n") + 1
-    ends = [i for i in (norm.find(c, start + length) for c in "，,。；;：:、\n") if i >= 0]
-    b = min(ends) if ends else len(norm)
-    return norm[a:start] + norm[start + length : b]
-
-
-def _in_order(name: str, text: str) -> bool:
-    """Every character of ``name`` stands in ``text``, in order."""
-    it = iter(text)
-    return all(ch in it for ch in name)
-
-
-def _figure_names(text: str, norm: str, figures: Sequence[Figure], r: Rules) -> list[Finding]:
-    out = []
-    for fig in figures:
-        name = fold_text(fig.name)
-        stem = _stem(name, r)
-        value = fold_text(fig.render())
-        spots = [m.start() for m in re.finditer(re.escape(value) + r"(?![0-9.])", norm)
-                 if m.start() == 0 or not norm[m.start() - 1].isdigit()]
-        if not spots or name in norm or stem in norm:
-            continue
-        if any(_in_order(stem, _clause_around(norm, a, len(value))) for a in spots):
-            continue  # the name stands around its value (辖9个乡镇 for 辖乡镇)
-        others = [fold_text(g.render()) for g in figures if g is not fig]
-        if any(_PAIR_GLUE.sub("", norm[max(0, a - 12):a]).endswith(tuple(others)) for a in spots):
-            continue  # the second of a pair shares the first's name (有脱贫户86户257人; 农业总产值86.4亿元，增长5.8%)
-        a = spots[0]
-        clause_start = max(norm.rfind(c, 0, a) for c in "，,。；;：:、\n") + 1
-        written = text[clause_start:a]
-        out.append(Finding("figure_name", text[clause_start : a + len(value)], clause_start, a + len(value), fig.name,
-                           f"{fig.render()} is the figure {fig.name}, but the draft names it {written or '(nothing)'}; "
-                           "the user's name must stand as given."))
-    out.extend(_roles(text, norm, figures))
-    for fig in figures:
-        name = fold_text(fig.name)
-        if not name.endswith(r.level_endings) and fig.unit not in ("%", "％"):
-            continue
-        for m in re.finditer(re.escape(name) + r"(?:的)?(?:建设|实施|推进|开展)|通过[^。；]{0,30}?" + re.escape(name)
-                             + r"[^。；]{0,30}?等(?:措施|举措|方式|手段|办法)", norm):
-            out.append(_finding("name_as_measure", text, m.start(), m.end(),
-                                f"{fig.name} is a level or a result, not a measure taken; say what was done to reach it.", fig.name))
-    return out
-
-
-def _roles(text: str, norm: str, figures: Sequence[Figure]) -> list[Finding]:
-    """Base data written as an achievement; a level and its change in two items."""
-    from drafter.drafting.clauses import _change_pair, figure_role
-
-    out = []
-    for fig in figures:
-        name = fold_text(fig.name)
-        if figure_role(fig) == "base":
-            for m in re.finditer(re.escape(name) + r"(?:达到|新增|增至)", norm):
-                out.append(_finding("figure_role", text, m.start(), m.end(),
-                                    f"{fig.name} describes the place; state it (全村{fig.name}{fig.render()}), once, "
-                                    "in the opening — it is not an achievement.", fig.name))
-    for level in figures:
-        for change in figures:
-            if change is level or not _change_pair(level, change):
-                continue
-            a, b = norm.find(fold_text(level.render())), norm.find(fold_text(change.render()))
-            if a < 0 or b < 0:
-                continue
-            between = norm[min(a, b): max(a, b)]
-            if re.search(r"[；;。\n]|[一二三四五六七八九十]是", between):
-                out.append(_finding("figure_role", text, b, b + len(fold_text(change.render())),
-                                    f"{change.name} is the change of {level.name}; write it with its level in one clause "
-                                    f"({level.name}{level.render()}，增长{change.render()}).", change.name))
-    return out
-
-
-def _unsupported(text: str, norm: str, user_text: str, figures: Sequence[Figure], r: Rules) -> list[Finding]:
-    user = fold_text(user_text + "\n" + "\n".join(f.name for f in figures))
-    user_words = {w for w, _, _ in words(user) if len(w) >= 2}
-    out = []
-    for m in r.deliverable.finditer(norm):
-        obj = m.group(1)
-        content = [w for w, _, _ in words(obj) if len(w) >= 2 and HAN.match(w[0])]
-        if not content or any(w in user_words or w in user for w in content[-1:]):
-            continue
-        out.append(_finding("unsupported", text, m.start(), m.end(),
-                            f"{m.group(0)}: a deliverable none of the figures or facts holds; remove it or add it to the input."))
-    for m in re.finditer(r"“([^”]{2,16})”(?=活动|工程|行动|项目|计划|品牌|模式)", norm):
-        if m.group(1) not in user:
-            out.append(_finding("unsupported", text, m.start(), m.end(),
-                                f"{m.group(0)}: a named programme none of the facts holds."))
     return out
