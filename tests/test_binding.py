@@ -7,7 +7,8 @@ from decimal import Decimal
 import pytest
 
 from drafter import extract_quantities
-from drafter.guard.binding import NameIndex, bind, lexicon
+from drafter.guard.binding import bind, lexicon
+from drafter.guard.name_index import NameIndex
 from drafter.guard.numerals import fold_text
 from drafter.guard.ranks import extract_ranks
 

@@ -24,7 +24,7 @@ How a quantity and a figure are compared:
 - **Binding**: :func:`drafter.guard.binding.bind` gives each quantity its levels of
   words (its own words and the 分别 item; the first quantity's subject for a
   paired count; the earlier clauses of the sentence for an ellipsis), and
-  :class:`drafter.guard.binding.NameIndex` tells which figure's name those words name
+  :class:`drafter.guard.name_index.NameIndex` tells which figure's name those words name
   (jieba tokens of the name, distinctive ones weighing double, table
   suffixes such as 数量/总长/金额 half, the unit word inside a name not needed).
   A quantity with a figure's value and unit is that figure unless its own
@@ -82,7 +82,7 @@ from __future__ import annotations
 import functools
 from collections.abc import Sequence
 
-from drafter.guard.binding import NameIndex
+from drafter.guard.name_index import NameIndex
 from drafter.errors import InputError
 from drafter.figures import Figure, FigureSet, format_decimal
 from drafter.guard.findings import CheckResult, FigureStatus, Finding, Note

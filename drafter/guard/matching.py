@@ -17,7 +17,8 @@ import re
 from collections.abc import Sequence
 from decimal import Decimal
 
-from drafter.guard.binding import Binding, Cue, NameIndex, bind
+from drafter.guard.binding import Binding, Cue, bind
+from drafter.guard.name_index import NameIndex
 from drafter.figures import Figure, format_decimal
 from drafter.guard.equality import amount_key, figure_keys, quantity_key
 from drafter.guard.changes import verb_clash as _verb_clash
