@@ -14,9 +14,8 @@ from drafter.corpus.reports import (
     parse_file,
     parse_paths,
     parse_text,
-    section_kind,
-    split_sections,
 )
+from drafter.corpus.sections import section_kind, split_sections
 from drafter.errors import InputError
 
 CORPUS = Path(__file__).resolve().parents[1].parent / "shared" / "corpus"
