@@ -25,29 +25,18 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-import functools
-
 import yaml
 
-from drafter.data import load_yaml
 from drafter.drafting.compose import ordinal
 from drafter.drafting.engine import Engine
 from drafter.errors import DrafterError, InputError
-from drafter.output.draft import Draft, SectionDraft
+from drafter.output.draft import Draft, SectionDraft, report_text
 from drafter.figures import Fact, Figure, FigureSet
 from drafter.corpus.kinds import KINDS, label, parse_kind
 from drafter.text.script import to_simplified
 
 DEFAULT_OUTLINE = ("opening", "work", "problems", "next_steps")
 _PLAN_WORDS = ("计划", "力争", "目标", "明年", "下一步", "下步", "预计", "拟")
-
-
-@functools.lru_cache(maxsize=1)
-def report_text() -> dict:
-    """The report's fixed text (``drafter/data/report_text.yaml``): ``headings`` per kind
-    (``{"work": "工作开展情况", …}``), ``title_suffix``, ``title_fallback``, ``incomplete_note``.
-    Cached: treat it as read-only."""
-    return load_yaml("report_text.yaml")
 
 
 def heading_of(kind: str) -> str:

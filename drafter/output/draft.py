@@ -3,8 +3,8 @@
 renderings as Markdown, plain text and JSON (:meth:`Draft.markdown`, :attr:`Draft.text`,
 :meth:`Draft.to_dict`; Word is :mod:`drafter.output.word`).
 
-The fixed text a draft carries (the note ending an incomplete draft) is data:
-``drafter/data/report_text.yaml``.
+The fixed text of a report (headings, fallback title, the note ending an incomplete draft)
+is data, ``drafter/data/report_text.yaml``, read by :func:`report_text`.
 """
 
 from __future__ import annotations
@@ -19,10 +19,16 @@ from drafter.guard.findings import CheckResult
 
 
 @functools.lru_cache(maxsize=1)
-def incomplete_note_text() -> str:
-    """The note ending an incomplete draft, with ``{missing}`` for the unwritten sections
-    (``〔草稿未完成：{missing}未能生成，请重新运行。〕``; ``report_text.yaml``, key ``incomplete_note``)."""
-    return str(load_yaml("report_text.yaml")["incomplete_note"])
+def report_text() -> dict[str, Any]:
+    """The fixed text of a report (``drafter/data/report_text.yaml``), read once; treat it as read-only.
+
+    Returns:
+        ``{"headings": {"work": "工作开展情况", "problems": …, "next_steps": …},
+        "title_suffix": "工作总结", "title_fallback": "工作情况报告",
+        "incomplete_note": "〔草稿未完成：{missing}未能生成，请重新运行。〕"}`` (``{missing}``: the
+        sections not written, joined by 、). Used here and by :mod:`drafter.drafting.report`.
+    """
+    return load_yaml("report_text.yaml")
 
 
 @dataclass(frozen=True)
@@ -159,7 +165,7 @@ class Draft:
 
     def incomplete_note(self) -> str:
         """The mark an incomplete draft carries at its end (``''`` when complete)."""
-        return incomplete_note_text().format(missing="、".join(self.missing)) if self.missing else ""
+        return report_text()["incomplete_note"].format(missing="、".join(self.missing)) if self.missing else ""
 
     @property
     def check(self) -> CheckResult:
