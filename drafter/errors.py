@@ -20,15 +20,15 @@ EXIT_BAD_INPUT = 2
 class DrafterError(Exception):
     """Base class of every error meant to be shown to the user.
 
+    An error that stops a report after some sections were finished is not
+    raised: :func:`drafter.drafting.report.write_report` returns those sections as a
+    :class:`~drafter.output.draft.Draft` with ``status`` ``"incomplete"`` and the
+    error's message and class name in ``error`` and ``error_type``.
+
     Args:
         message: one sentence, in the user's terms, naming the file/line/field.
         hint: optional second sentence saying what to do about it.
     """
-
-    draft = None
-    """For an error while writing a report: the :class:`~drafter.drafting.engine.Draft`
-    of the sections finished before it (``draft.complete`` is False), else None.
-    Callers keep that work instead of losing it with the error."""
 
     def __init__(self, message: str, hint: str | None = None) -> None:
         super().__init__(message)

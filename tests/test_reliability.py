@@ -368,16 +368,47 @@ def test_write_report_keeps_finished_sections_on_model_error(tmp_path):
     fake = FakeLLM(default=compose_reply)
     _failing_third(fake)
     d = Drafter(llm=fake, embedder=HashEmbedder(), store=tmp_path / "store", strategy="compose")
-    with pytest.raises(ModelError, match="HTTP 503") as info:
-        d.write(load_figures(EXAMPLE), corpus=[BUNDLED_CORPUS / "2023-baisha-town-report.txt"])
-    draft = info.value.draft
-    assert draft is not None and [s.kind for s in draft.sections] == ["opening", "work"]
+    draft = d.write(load_figures(EXAMPLE), corpus=[BUNDLED_CORPUS / "2023-baisha-town-report.txt"])
+    assert [s.kind for s in draft.sections] == ["opening", "work"]
     assert draft.missing == ["二、存在问题", "三、下步工作打算"] and not draft.complete and not draft.ok
-    assert "HTTP 503" in draft.error
+    assert draft.status == "incomplete" and "HTTP 503" in draft.error and draft.error_type == "ModelError"
     md = draft.markdown()
     assert "一、工作开展情况" in md and "4.5公里" in md and "〔草稿未完成：二、存在问题、三、下步工作打算未能生成" in md
     data = draft.to_dict()
     assert data["complete"] is False and data["ok"] is False and data["missing_sections"] == draft.missing
+    assert data["status"] == "incomplete" and data["error"] == draft.error and data["error_type"] == "ModelError"
+
+
+def test_model_error_in_the_second_section_is_an_incomplete_draft(tmp_path):
+    """No exception: the opening is kept, the rest is listed as missing, the error named."""
+    fake = FakeLLM(default=compose_reply)
+    fake.enqueue(compose_reply)
+    fake.enqueue(ModelError("The model server at http://127.0.0.1:9/v1 failed with HTTP 503 (4 tries)."))
+    d = Drafter(llm=fake, embedder=HashEmbedder(), store=tmp_path / "store", strategy="compose")
+    draft = d.write(load_figures(EXAMPLE), corpus=[BUNDLED_CORPUS / "2023-baisha-town-report.txt"])
+    assert draft.status == "incomplete" and not draft.complete and draft.error_type == "ModelError"
+    assert [s.kind for s in draft.sections] == ["opening"] and draft.sections[0].body
+    assert draft.missing == ["一、工作开展情况", "二、存在问题", "三、下步工作打算"]
+    assert draft.error == "The model server at http://127.0.0.1:9/v1 failed with HTTP 503 (4 tries)."
+    assert draft.text.rstrip().endswith("〔草稿未完成：一、工作开展情况、二、存在问题、三、下步工作打算未能生成，请重新运行。〕")
+
+
+def test_model_error_in_the_first_section_raises(tmp_path):
+    """Nothing finished, nothing to keep: the error itself, as before."""
+    fake = FakeLLM(default=compose_reply)
+    fake.enqueue(ModelError("Cannot connect to the model server at http://127.0.0.1:9/v1 (4 tries)."))
+    d = Drafter(llm=fake, embedder=HashEmbedder(), store=tmp_path / "store", strategy="compose")
+    with pytest.raises(ModelError, match="Cannot connect"):
+        d.write(load_figures(EXAMPLE), corpus=[BUNDLED_CORPUS / "2023-baisha-town-report.txt"])
+
+
+def test_a_complete_draft_says_so(tmp_path):
+    d = Drafter(llm=FakeLLM(default=compose_reply), embedder=HashEmbedder(), store=tmp_path / "store", strategy="compose")
+    draft = d.write(load_figures(EXAMPLE), sections=["work"], corpus=[BUNDLED_CORPUS / "2023-baisha-town-report.txt"])
+    assert draft.status == "complete" and draft.complete and draft.missing == [] and draft.incomplete_note() == ""
+    assert (draft.error, draft.error_type) == ("", "")
+    data = draft.to_dict()
+    assert (data["status"], data["complete"], data["missing_sections"], data["error"], data["error_type"]) == ("complete", True, [], "", "")
 
 
 @pytest.mark.parametrize("fmt", ["md", "json", "docx"])

@@ -350,6 +350,23 @@ def test_model_that_fails_to_start_is_reported_not_a_crash(tmp_path, monkeypatch
         assert c.get(f"/api/drafts/{r['id']}").json()["status"] == "failed"
 
 
+def test_a_model_error_after_a_section_keeps_it_as_an_incomplete_draft(tmp_path):
+    """The job ends with the error (the page shows it); the draft is saved incomplete, its finished section kept."""
+    from drafter.errors import ModelError
+    from test_reliability import compose_reply
+
+    llm = FakeLLM(default=compose_reply)
+    llm.enqueue(compose_reply)
+    llm.enqueue(ModelError("The model server at http://127.0.0.1:9/v1 failed with HTTP 503 (4 tries)."))
+    with client(tmp_path, llm=llm, strategy="compose") as c:
+        r = c.post("/api/drafts", json={"figures": example_document(c)["document"], "sections": ["work", "problems"]}).json()
+        events = wait_job(c, r["id"])
+        assert events[-1][0] == "error" and "HTTP 503" in events[-1][1]["message"]
+        view = c.get(f"/api/drafts/{r['id']}").json()
+        assert view["status"] == "incomplete" and "HTTP 503" in view["error"] and view["missing"] == ["二、存在问题"]
+        assert [s["heading"] for s in view["sections"]] == ["一、工作开展情况"] and view["sections"][0]["body"]
+
+
 def test_figure_change_rerenders_without_the_model(tmp_path):
     llm = FakeLLM(default=REPLY)
     with client(tmp_path, llm=llm) as c:

@@ -23,7 +23,7 @@ from docx.oxml.ns import qn
 
 from drafter.cli.main import main
 from drafter.output.word import docx_bytes
-from drafter.drafting.engine import Draft, SectionDraft
+from drafter.output.draft import Draft, SectionDraft
 from drafter.figures import load_figures
 from drafter.corpus.kinds import parse_kind
 from drafter.output.review import read_draft

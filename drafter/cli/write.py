@@ -11,7 +11,7 @@ from pathlib import Path
 import typer
 
 from drafter.config import drafter_home, file_in_the_way
-from drafter.errors import EXIT_FINDINGS, EXIT_OK, DrafterError, InputError
+from drafter.errors import EXIT_BAD_INPUT, EXIT_FINDINGS, EXIT_OK, DrafterError, InputError
 from drafter.figures import load_figures
 from drafter.drafting.lengths import parse_lengths
 from drafter.files import new_file_mode
@@ -200,16 +200,15 @@ def register(app: typer.Typer) -> None:
                 status = "clean" if payload.check.ok else f"{len(payload.check.findings)} finding(s)"
                 typer.secho(f"\n✓ {payload.heading or payload.kind}: {status} ({payload.latency:.1f} s)", err=True, dim=True)
 
-        try:
-            draft = d.write(figure_set, sections=section or None, outline=outline, corpus=corpus or None, strategy=strategy,
-                            script=script, variant=variant, prompts_dir=prompts, on_event=on_event, lengths=lengths)
-        except DrafterError as exc:
-            if exc.draft is not None:  # keep the sections finished before the error, marked incomplete
-                try:
-                    emit(exc.draft, fmt, out, force, store_dir)
-                except DrafterError as lost:
-                    typer.secho(f"  {lost}", err=True)
-            raise
+        draft = d.write(figure_set, sections=section or None, outline=outline, corpus=corpus or None, strategy=strategy,
+                        script=script, variant=variant, prompts_dir=prompts, on_event=on_event, lengths=lengths)
+        if not draft.complete:  # an error stopped the report: keep the finished sections, marked incomplete
+            try:
+                emit(draft, fmt, out, force, store_dir)
+            except DrafterError as lost:
+                typer.secho(f"  {lost}", err=True)
+            typer.secho(f"Error: {draft.error}", err=True, fg=typer.colors.RED)  # as main() shows a DrafterError
+            raise typer.Exit(EXIT_BAD_INPUT)
         emit(draft, fmt, out, force, store_dir)
         if d.model_calls and not quiet:
             typer.secho(f"model calls: {d.model_calls['calls']}, replies from the cache: {d.model_calls['cached']}", err=True, dim=True)

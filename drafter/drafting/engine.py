@@ -44,15 +44,14 @@ from __future__ import annotations
 import re
 import time
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass, field
 from typing import Any
 
 from drafter.drafting import compose as cp
 from drafter.errors import InputError, ModelError, PromptError
 from drafter.figures import Fact, Figure, FigureSet
-from drafter.guard.findings import CheckResult
 from drafter.corpus.kinds import label
 from drafter.drafting.prompts import Prompt, PromptLibrary
+from drafter.output.draft import Draft, SectionDraft, Source  # noqa: F401  (their home; kept importable from here)
 from drafter.text.script import to_simplified, to_traditional
 from drafter.text.tokens import count_tokens
 
@@ -72,202 +71,6 @@ MIN_PARAGRAPH_HAN = 30
 SLOT_RE = re.compile(r"[【\[]\s*(\d{1,2})\s*[】\]]")
 GRAMMAR_NO_DIGITS = 'root ::= (char | slot)+\nchar ::= [^0-9０-９【】\\[\\]]\nslot ::= "【" [1-9] [0-9]? "】"\n'
 """GBNF grammar: any text without digits, except inside 【n】 slot markers."""
-
-
-@dataclass(frozen=True)
-class Source:
-    """A passage a section drew on."""
-
-    report: str
-    section_path: list[str]
-    chunk_id: str
-    score: float
-
-    def to_dict(self) -> dict[str, Any]:
-        return {"report": self.report, "section_path": self.section_path, "chunk_id": self.chunk_id, "score": round(self.score, 6)}
-
-
-@dataclass
-class SectionDraft:
-    """One drafted section.
-
-    Attributes:
-        kind: section kind; heading: e.g. ``一、工作开展情况`` (``""`` for the opening).
-        body: section text (simplified), without the heading.
-        figures: the figures this section had to carry; facts: its facts.
-        sources: passages shown to the model; check: the number guard's result.
-        strategy, prompt, prompt_sha256: how it was made.
-        messages: the prompt as sent (first round); replies: raw model replies.
-        dropped: model sentences removed because they carried numbers.
-        warnings: problems with the model's replies the user should know of (a reply
-            cut off at its token budget twice, or not valid JSON twice), one sentence each.
-        passages_used: how many retrieved passages fit the prompt's token budget.
-        latency: seconds in model calls; prompt_tokens/completion_tokens: usage.
-        target: the Han characters the section was asked to run to (store median or prompt).
-        hits: every passage retrieved for the section (:class:`drafter.index.retrieval.Hit`), in
-            the order retrieved (the ``weave`` strategy retrieves per paragraph).
-    """
-
-    kind: str
-    heading: str
-    body: str
-    figures: list[Figure] = field(default_factory=list)
-    facts: list[Fact] = field(default_factory=list)
-    sources: list[Source] = field(default_factory=list)
-    check: CheckResult = field(default_factory=CheckResult)
-    strategy: str = "compose"
-    prompt: str = ""
-    prompt_sha256: str = ""
-    messages: list[dict[str, str]] = field(default_factory=list)
-    replies: list[str] = field(default_factory=list)
-    dropped: list[str] = field(default_factory=list)
-    warnings: list[str] = field(default_factory=list)
-    latency: float = 0.0
-    prompt_tokens: int = 0
-    completion_tokens: int = 0
-    repair_rounds: int = 0
-    passages_used: int = 0
-    instructions: str = ""
-    target: int = 0
-    hits: list[Any] = field(default_factory=list)
-
-    def marked_body(self) -> str:
-        """Body with each remaining finding marked inline and span-less ones listed after it.
-
-        Number and name findings read 〔待核：…〕 (check the figure); genre findings
-        〔待改：…〕 (edit the wording). Overlapping findings share one mark, 待核 first.
-        """
-        body = self.body
-        spans: list[list] = []
-        number = [(f, "待核") for f in self.check.findings if f.start >= 0]
-        genre = [(f, "待改") for f in self.check.genre if f.start >= 0]
-        for f, tag in sorted(number + genre, key=lambda x: (x[0].start, x[1] != "待核")):
-            if spans and f.start < spans[-1][1]:  # a name inside a copied run: one mark for both
-                spans[-1][1] = max(spans[-1][1], f.end)
-                if tag == "待核":
-                    spans[-1][2] = tag  # a number or a name to check outweighs wording to edit
-            else:
-                spans.append([f.start, f.end, tag])
-        for start, end, tag in reversed(spans):
-            body = body[:start] + f"〔{tag}：{body[start:end]}〕" + body[end:]
-        missing = [f for f in self.check.findings if f.start < 0]
-        if missing:
-            body += "\n\n" + "\n".join(f"> 〔待核〕{f.explanation or f.figure}" for f in missing)
-        return body
-
-
-@dataclass
-class Draft:
-    """A drafted report (or single section).
-
-    Attributes:
-        title: report title; sections: in order; script: output script.
-        missing: headings (or labels) of outline sections not written because
-            an error stopped the report (see :attr:`DrafterError.draft`); empty when complete.
-        error: that error's message ('' when complete).
-    """
-
-    title: str
-    sections: list[SectionDraft]
-    script: str = "simplified"
-    with_title: bool = True
-    missing: list[str] = field(default_factory=list)
-    error: str = ""
-
-    @property
-    def complete(self) -> bool:
-        """False when an error stopped the report before every section was written."""
-        return not self.missing
-
-    @property
-    def ok(self) -> bool:
-        """True when the draft is complete and every section's check is clean."""
-        return self.complete and all(s.check.ok for s in self.sections)
-
-    def incomplete_note(self) -> str:
-        """The mark an incomplete draft carries at its end (``''`` when complete)."""
-        return f"〔草稿未完成：{'、'.join(self.missing)}未能生成，请重新运行。〕" if self.missing else ""
-
-    @property
-    def check(self) -> CheckResult:
-        """All sections' findings and figure statuses together."""
-        out = CheckResult()
-        for s in self.sections:
-            out.findings.extend(s.check.findings)
-            out.figures.extend(s.check.figures)
-            out.notes.extend(s.check.notes)
-            out.genre.extend(s.check.genre)
-        return out
-
-    @property
-    def signable(self) -> bool:
-        """True when the draft is :attr:`ok` and the genre check found nothing to strike out."""
-        return self.ok and all(s.check.genre_ok for s in self.sections)
-
-    @property
-    def sources(self) -> list[Source]:
-        """Distinct passages drawn on, in order of use."""
-        seen: dict[str, Source] = {}
-        for s in self.sections:
-            for src in s.sources:
-                seen.setdefault(src.chunk_id, src)
-        return list(seen.values())
-
-    def user_words(self) -> list[str]:
-        """The user's own words the draft carries: figure names and units, facts (kept as typed when converting)."""
-        out: list[str] = []
-        for s in self.sections:
-            out += [f.name for f in s.figures] + [f.unit for f in s.figures] + [f.text for f in s.facts]
-        return out
-
-    def _convert(self, text: str) -> str:
-        if self.script != "traditional":
-            return text
-        from drafter.drafting.clauses import to_script
-
-        return to_script(text, "traditional", self.user_words())
-
-    def markdown(self, marked: bool = True) -> str:
-        """The draft as Markdown: ``# title``, ``## 一、…`` headings, findings marked."""
-        parts = [f"# {self.title}"] if self.with_title else []
-        for s in self.sections:
-            if s.heading:
-                parts.append(f"## {s.heading}")
-            parts.append(s.marked_body() if marked else s.body)
-        parts.append(self.incomplete_note())
-        return self._convert("\n\n".join(p for p in parts if p)) + "\n"
-
-    @property
-    def text(self) -> str:
-        """Plain text of the draft (headings as lines, no Markdown marks, no finding marks)."""
-        parts = [self.title] if self.with_title else []
-        for s in self.sections:
-            parts.extend([s.heading, s.body])
-        parts.append(self.incomplete_note())
-        return self._convert("\n\n".join(p for p in parts if p)) + "\n"
-
-    def to_dict(self) -> dict[str, Any]:
-        """JSON form: title, text, ok, sections (kind, heading, text, sources, check), sources, check."""
-        return {
-            "title": self._convert(self.title),
-            "text": self.text,
-            "ok": self.ok,
-            "complete": self.complete,
-            "missing_sections": [self._convert(m) for m in self.missing],
-            "error": self.error,
-            "script": self.script,
-            "sections": [
-                {
-                    "kind": s.kind, "heading": self._convert(s.heading), "text": self._convert(s.body),
-                    "strategy": s.strategy, "prompt": s.prompt, "sources": [x.to_dict() for x in s.sources],
-                    "check": s.check.to_dict(), "warnings": s.warnings, "latency": round(s.latency, 3),
-                    "tokens": {"prompt": s.prompt_tokens, "completion": s.completion_tokens},
-                }
-                for s in self.sections
-            ],
-            "sources": [x.to_dict() for x in self.sources],
-            "check": self.check.to_dict(),
-        }
 
 
 def mask_numbers(text: str, mask: str = "××") -> str:

@@ -10,7 +10,8 @@ another: a list of kinds, or of ``{kind, heading}`` mappings, e.g.::
     - {kind: next_steps, heading: 下一步工作计划}
 
 Level-1 headings are numbered 一、二、三、 in order; the opening and closing
-carry no heading. A figure goes to the section its ``section`` field names;
+carry no heading. The headings and the title used when the figures file gives
+none are data (``drafter/data/report_text.yaml``). A figure goes to the section its ``section`` field names;
 one without a section goes where its role puts it (:func:`drafter.drafting.clauses.figure_role`:
 base data to the opening, a problem's evidence to ``problems``, a target to
 ``next_steps``, when the outline has them), else to ``next_steps`` when its name
@@ -27,15 +28,20 @@ from typing import Any
 import yaml
 
 from drafter.drafting.compose import ordinal
-from drafter.drafting.engine import Draft, Engine, SectionDraft
+from drafter.drafting.engine import Engine
 from drafter.errors import DrafterError, InputError
+from drafter.output.draft import Draft, SectionDraft, report_text
 from drafter.figures import Fact, Figure, FigureSet
 from drafter.corpus.kinds import KINDS, label, parse_kind
 from drafter.text.script import to_simplified
 
 DEFAULT_OUTLINE = ("opening", "work", "problems", "next_steps")
 _PLAN_WORDS = ("计划", "力争", "目标", "明年", "下一步", "下步", "预计", "拟")
-_HEADINGS = {"work": "工作开展情况", "problems": "存在问题", "next_steps": "下步工作打算"}
+
+
+def heading_of(kind: str) -> str:
+    """The genre's heading of a section kind, without number (``work`` → 工作开展情况; ``""`` for the opening)."""
+    return str(report_text()["headings"].get(kind, ""))
 
 
 @dataclass(frozen=True)
@@ -48,7 +54,7 @@ class OutlineItem:
 
 def default_outline(kinds: tuple[str, ...] = DEFAULT_OUTLINE) -> list[OutlineItem]:
     """Outline items for section kinds, with the genre's headings."""
-    return [OutlineItem(k, _HEADINGS.get(k, "")) for k in kinds]
+    return [OutlineItem(k, heading_of(k)) for k in kinds]
 
 
 def load_outline(path: str | Path) -> list[OutlineItem]:
@@ -71,10 +77,10 @@ def load_outline(path: str | Path) -> list[OutlineItem]:
         where = f"{path}: item {i}"
         if isinstance(entry, str):
             kind = parse_kind(entry, where)
-            items.append(OutlineItem(kind, _HEADINGS.get(kind, "")))
+            items.append(OutlineItem(kind, heading_of(kind)))
         elif isinstance(entry, dict) and "kind" in entry and set(entry) <= {"kind", "heading"}:
             kind = parse_kind(entry["kind"], where)
-            items.append(OutlineItem(kind, str(entry.get("heading") or _HEADINGS.get(kind, ""))))
+            items.append(OutlineItem(kind, str(entry.get("heading") or heading_of(kind))))
         else:
             raise InputError(f"{where}: write a kind (work) or a mapping with 'kind' and optional 'heading'.")
     return items
@@ -124,10 +130,14 @@ def assign_facts(figset: FigureSet, kinds: list[str]) -> dict[str, list[Fact]]:
 
 
 def report_title(figset: FigureSet) -> str:
-    """The title: the file's ``title``, else organisation + period + 工作总结."""
+    """The title: the file's ``title``, else organisation + period + 工作总结, else 工作情况报告
+    (``title_suffix`` and ``title_fallback`` of :func:`report_text`)."""
     if figset.title:
         return figset.title
-    return f"{figset.organisation or ''}{figset.period or ''}工作总结" if (figset.organisation or figset.period) else "工作情况报告"
+    text = report_text()
+    if figset.organisation or figset.period:
+        return f"{figset.organisation or ''}{figset.period or ''}{text['title_suffix']}"
+    return str(text["title_fallback"])
 
 
 def write_report(engine: Engine, figset: FigureSet, outline: list[OutlineItem] | None = None,
@@ -144,14 +154,17 @@ def write_report(engine: Engine, figset: FigureSet, outline: list[OutlineItem] |
         partial: only some sections are written; other sections' figures are left out.
 
     Returns:
-        A :class:`Draft`.
+        A :class:`~drafter.output.draft.Draft`. When an error stops the report after
+        at least one section was finished, the draft of the finished sections, not
+        an exception: ``status`` ``"incomplete"``, the unwritten sections' headings
+        in ``missing``, the error's message and class name in ``error`` and
+        ``error_type`` (nothing the user had is lost).
 
     Raises:
         InputError: figures for a section missing from the outline, or nothing to
             write in the work section (both before any model call).
-        ModelError/PromptError: from the engine. When sections were finished
-            before the error, the error's ``draft`` holds them (a :class:`Draft`
-            with ``complete`` False and the unwritten sections in ``missing``).
+        ModelError/PromptError (any :class:`~drafter.errors.DrafterError`): from the
+            engine, when it stops the first section (no section to keep).
     """
     outline = outline or default_outline()
     kinds = [o.kind for o in outline]
@@ -177,11 +190,11 @@ def write_report(engine: Engine, figset: FigureSet, outline: list[OutlineItem] |
         try:
             sec = engine.write_section(item.kind, figset, figs[item.kind], facts[item.kind], heading=heading)
         except DrafterError as exc:
-            if sections:  # keep the finished sections with the error
-                missing = [h or label(o.kind) for o, h in zip(outline[i - 1:], headings[i - 1:])]
-                exc.draft = Draft(title=title, sections=sections, script=script, with_title=with_title,
-                                  missing=missing, error=str(exc))
-            raise
+            if not sections:
+                raise  # nothing finished: nothing to keep
+            missing = [h or label(o.kind) for o, h in zip(outline[i - 1:], headings[i - 1:])]
+            return Draft(title=title, sections=sections, script=script, with_title=with_title,
+                         missing=missing, error=str(exc), error_type=type(exc).__name__)
         sections.append(sec)
         if on_section:
             on_section(sec, i, len(outline))

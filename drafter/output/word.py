@@ -20,7 +20,7 @@ from __future__ import annotations
 import io
 import re
 
-from drafter.drafting.engine import Draft
+from drafter.output.draft import Draft
 
 TITLE_FONT = "方正小标宋简体"
 BODY_FONT = "仿宋_GB2312"

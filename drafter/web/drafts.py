@@ -30,7 +30,7 @@ from dataclasses import asdict
 from pathlib import Path
 from typing import Any
 
-from drafter.drafting.engine import Draft, SectionDraft, Source
+from drafter.output.draft import Draft, SectionDraft, Source
 from drafter.errors import InputError
 from drafter.figures import Figure, FigureSet, check_rows, figures_from_data
 from drafter.text.script import to_traditional
@@ -231,7 +231,7 @@ def section_view(rec: dict[str, Any], figset: FigureSet, index: int) -> dict[str
 
 
 def as_draft(rec: dict[str, Any], figset: FigureSet) -> Draft:
-    """The saved draft as a :class:`~drafter.drafting.engine.Draft` (for .docx and .md), re-checked as it stands."""
+    """The saved draft as a :class:`~drafter.output.draft.Draft` (for .docx and .md), re-checked as it stands."""
     sections = []
     for s in rec.get("sections", []):
         fs = section_figset(figset, s["figures"])

@@ -95,7 +95,12 @@ def draft_view(web: Web, rec: dict[str, Any]) -> dict[str, Any]:
 
 
 def run_draft(web: Web, did: str, figset: FigureSet, sections: list[str], outline: Any, script: str, emit) -> dict:
-    """The draft job: write with the library, keeping each section as it is done."""
+    """The draft job: write with the library, keeping each section as it is done.
+
+    Raises:
+        DrafterError: the error that stopped the draft (the job's ``error`` event); the
+            record is saved first, ``failed`` or, with sections finished, ``incomplete``.
+    """
     def convert(text: str) -> str:
         return to_traditional(text) if script == "traditional" else text
 
@@ -119,17 +124,26 @@ def run_draft(web: Web, did: str, figset: FigureSet, sections: list[str], outlin
 
     try:
         draft = web.drafter.write(figset, sections=sections or None, outline=outline, script=script, on_event=on_event)
-    except DrafterError as exc:
-        with web.lock(did):
-            rec["status"], rec["error"] = ("failed" if not rec["sections"] else "incomplete"), str(exc)
-            if exc.draft is not None:
-                rec["missing"] = [convert(m) for m in exc.draft.missing]
-            rec["findings"] = count_findings(rec, figset)
-            web.drafts.write(did, "draft.json", rec)
+    except DrafterError as exc:  # before any section was finished
+        _stopped(web, did, rec, figset, str(exc))
         raise
+    if not draft.complete:  # an error stopped it part-way: the finished sections are kept
+        _stopped(web, did, rec, figset, draft.error, [convert(m) for m in draft.missing])
+        raise DrafterError(draft.error)  # the job ends with the error, which the page shows
     with web.lock(did):
         rec["status"], rec["title"], rec["with_title"] = "done", convert(draft.title), draft.with_title
         rec["findings"] = count_findings(rec, figset)
         rec["updated"] = now()
         web.drafts.write(did, "draft.json", rec)
     return {"id": did, "findings": rec["findings"]}
+
+
+def _stopped(web: Web, did: str, rec: dict[str, Any], figset: FigureSet, error: str, missing: list[str] | None = None) -> None:
+    """Save a draft an error stopped: ``failed`` with no section finished, else ``incomplete``
+    with the sections not written in ``missing``."""
+    with web.lock(did):
+        rec["status"], rec["error"] = ("failed" if not rec["sections"] else "incomplete"), error
+        if missing is not None:
+            rec["missing"] = missing
+        rec["findings"] = count_findings(rec, figset)
+        web.drafts.write(did, "draft.json", rec)
