@@ -16,6 +16,7 @@ from typing import TYPE_CHECKING, Any
 
 from drafter.drafting import compose as cp
 from drafter.drafting.clauses import user_words
+from drafter.drafting.replies import follow_up
 from drafter.figures import Figure, FigureSet
 from drafter.guard.genre import check_genre, rules
 from drafter.drafting.compose import topic_of as topics_index, topics
@@ -163,7 +164,7 @@ def _ask(engine: Engine, sec: SectionDraft, p: Paragraph, msgs: list[dict], temp
         return reply
     must = "\n".join(f"- {c.text}" for c in p.clauses)
     again = msgs + [{"role": "assistant", "content": text},
-                    {"role": "user", "content": f"正文必须原样包含下面每一句，一字不改，每句只写一次，按顺序：\n{must}\n请重写，只输出正文。"}]
+                    {"role": "user", "content": follow_up("clauses", clauses=must)}]
     text, _ = engine._complete(sec, again, budget, temperature=temperature)
     return split_reply(text, p)
 
