@@ -12,7 +12,8 @@ from typer.testing import CliRunner
 
 from drafter.api import Drafter
 from drafter.drafting.compose import clean_model_text, figure_clause, group_by_topic, ordinal
-from drafter.drafting.engine import Engine, fill_slots, mask_numbers
+from drafter.drafting.engine import Engine
+from drafter.drafting.strategies.prose import fill_slots, mask_numbers
 from drafter.index.embeddings import HashEmbedder
 from drafter.errors import InputError, PromptError
 from drafter.figures import Fact, Figure, FigureSet, load_figures

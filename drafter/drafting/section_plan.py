@@ -29,6 +29,7 @@ from dataclasses import dataclass, field
 
 from drafter.drafting.clauses import Clause, build_clauses, fact_clause, figure_role
 from drafter.drafting.compose import topic_of, topics
+from drafter.drafting.sentences import sentence
 from drafter.figures import Fact, Figure
 from drafter.text.textutil import han_count
 from drafter.drafting.weave import Paragraph
@@ -220,22 +221,22 @@ def basis_prefix(organisation: str | None, period: str | None, title: str | None
     village = next((n.text for n in found if n.kind == "village"), "")
     org = (organisation or "").strip()
     if org.endswith("驻村工作队") and village:
-        org = f"驻{village}工作队"
+        org = sentence("opening", "team").format(village=village)
     if county and town and not org.startswith(town) and not org.endswith("政府"):
-        lead = f"在{county}委、{county[-1]}政府和{town}党委的坚强领导下"
+        lead = sentence("opening", "led_by_county_and_town").format(county=county, county_suffix=county[-1], town=town)
     elif county:
-        lead = f"在{county}委、{county[-1]}政府的坚强领导下"
+        lead = sentence("opening", "led_by_county").format(county=county, county_suffix=county[-1])
     else:
-        lead = "在上级党委、政府的坚强领导下"
-    when = f"{period.strip()}，" if period and period.strip() else "今年以来，"
-    return f"{when}{org}{lead}，"
+        lead = sentence("opening", "led_by_superiors")
+    when = sentence("opening", "when").format(period=period.strip()) if period and period.strip() else sentence("opening", "when_unknown")
+    return sentence("opening", "basis").format(when=when, org=org, lead=lead)
 
 
 def opening_tail(title: str | None) -> str:
     """The opening's last words: 现将有关情况总结/汇报/报告如下：, after the report's own word."""
     t = title or ""
     word = "总结" if "总结" in t else "汇报" if ("汇报" in t or "彙報" in t) else "报告"
-    return f"现将有关情况{word}如下："
+    return sentence("opening", "tail").format(word=word)
 
 
 def plan_opening(figures: Sequence[Figure], facts: Sequence[Fact], target: int, place: str, title: str | None,

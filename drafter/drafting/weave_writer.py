@@ -16,11 +16,13 @@ from typing import TYPE_CHECKING, Any
 
 from drafter.drafting import compose as cp
 from drafter.drafting.clauses import user_words
+from drafter.drafting.replies import follow_up
 from drafter.figures import Figure, FigureSet
 from drafter.guard.genre import check_genre, rules
 from drafter.drafting.compose import topic_of as topics_index, topics
 from drafter.corpus.kinds import label
 from drafter.drafting.section_plan import (Block, basis_prefix, place_of, plan_closing, plan_next_steps, plan_opening, plan_problems, plan_work)
+from drafter.text.punctuation import QUOTE_PAIRS, STRAIGHT_QUOTES, TITLE_PAIRS, mark_chars, mark_class
 from drafter.text.textutil import han_count
 from drafter.drafting.weave import Paragraph, Reply, assemble, clean_reply, fallback, grammar, split_reply
 
@@ -73,7 +75,7 @@ def plan(kind: str, sec: SectionDraft, figset: FigureSet, target: int, work_topi
     return plan_closing(target)
 
 
-_QUOTES = re.compile(r"[“”‘’\"'「」『』《》〈〉]")
+_QUOTES = re.compile(mark_class(mark_chars({**QUOTE_PAIRS, **TITLE_PAIRS}, STRAIGHT_QUOTES)))  # every quotation and title mark
 
 
 def _near(name: str, text: str, slack: int = 3) -> bool:
@@ -163,7 +165,7 @@ def _ask(engine: Engine, sec: SectionDraft, p: Paragraph, msgs: list[dict], temp
         return reply
     must = "\n".join(f"- {c.text}" for c in p.clauses)
     again = msgs + [{"role": "assistant", "content": text},
-                    {"role": "user", "content": f"正文必须原样包含下面每一句，一字不改，每句只写一次，按顺序：\n{must}\n请重写，只输出正文。"}]
+                    {"role": "user", "content": follow_up("clauses", clauses=must)}]
     text, _ = engine._complete(sec, again, budget, temperature=temperature)
     return split_reply(text, p)
 

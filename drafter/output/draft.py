@@ -60,7 +60,8 @@ class SectionDraft:
         body: section text (simplified), without the heading.
         figures: the figures this section had to carry; facts: its facts.
         sources: passages shown to the model; check: the number guard's result.
-        strategy, prompt, prompt_sha256: how it was made.
+        strategy, prompt, prompt_sha256: how it was made; method: how the strategy wrote this kind
+            (``compose``, ``prose`` or ``weave``: its :meth:`~drafter.drafting.strategies.Strategy.plan`).
         messages: the prompt as sent (first round); replies: raw model replies.
         dropped: model sentences removed because they carried numbers.
         warnings: problems with the model's replies the user should know of (a reply
@@ -80,6 +81,7 @@ class SectionDraft:
     sources: list[Source] = field(default_factory=list)
     check: CheckResult = field(default_factory=CheckResult)
     strategy: str = "compose"
+    method: str = ""
     prompt: str = ""
     prompt_sha256: str = ""
     messages: list[dict[str, str]] = field(default_factory=list)
@@ -241,7 +243,7 @@ class Draft:
             "sections": [
                 {
                     "kind": s.kind, "heading": self._convert(s.heading), "text": self._convert(s.body),
-                    "strategy": s.strategy, "prompt": s.prompt, "sources": [x.to_dict() for x in s.sources],
+                    "strategy": s.strategy, "method": s.method, "prompt": s.prompt, "sources": [x.to_dict() for x in s.sources],
                     "check": s.check.to_dict(), "warnings": s.warnings, "latency": round(s.latency, 3),
                     "tokens": {"prompt": s.prompt_tokens, "completion": s.completion_tokens},
                 }
