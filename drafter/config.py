@@ -13,6 +13,7 @@ variable holding the key (default ``OPENAI_API_KEY``).
 
 from __future__ import annotations
 
+import contextlib
 import difflib
 import logging
 import os
@@ -23,6 +24,7 @@ import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from drafter.errors import ConfigError
+from drafter.validation import explain_validation
 
 log = logging.getLogger(__name__)
 
@@ -199,15 +201,14 @@ def load_settings(config_file: str | Path | None = None, **overrides: Any) -> Se
     try:
         return Settings(**values)
     except ValidationError as exc:
-        err = exc.errors()[0]
-        field = ".".join(str(p) for p in err["loc"])
-        name = str(err["loc"][0]) if err["loc"] else ""
-        if name in given:
-            where = ""
+        name = str(exc.errors()[0]["loc"][0]) if exc.errors()[0]["loc"] else ""
+        where, text = "", None
+        if name in given:  # a flag: nothing to name
+            pass
         elif name in env:  # the value came from the environment: name the variable
-            where = f"{ENV_PREFIX}{name.upper()}={env[name]!r}: "
-        else:
-            where = f"{path}: " if path else ""
-        if err["type"] == "extra_forbidden":
-            raise ConfigError(f"{where}unknown setting '{field}'. Known: {', '.join(Settings.model_fields)}.") from exc
-        raise ConfigError(f"{where}setting '{field}': {err['msg']}.") from exc
+            where = f"{ENV_PREFIX}{name.upper()}={env[name]!r}"
+        elif path is not None:
+            where = str(path)
+            with contextlib.suppress(OSError, UnicodeDecodeError):
+                text = path.read_text(encoding="utf-8")
+        raise ConfigError(explain_validation(exc, where, model=Settings, noun="setting", text=text)) from exc

@@ -126,4 +126,4 @@ def test_bad_suite_names_case_and_field(tmp_path, monkeypatch, capsys):
     with pytest.raises(SystemExit) as info:
         main()
     assert info.value.code == 2
-    assert "case 'only': field 'tgs'" in capsys.readouterr().err
+    assert "case 'only': unknown field 'tgs'" in capsys.readouterr().err

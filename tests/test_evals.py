@@ -107,7 +107,7 @@ def test_shipped_suite_loads():
 
 
 BAD_CASES = [
-    ("  - {id: a, section: work, figures: {figures: [{name: x, value: 1, unit: 个}]}, expekt: {}}", r"case 'a': field 'expekt': unknown field"),
+    ("  - {id: a, section: work, figures: {figures: [{name: x, value: 1, unit: 个}]}, expekt: {}}", r"case 'a': unknown field 'expekt'"),
     ("  - {id: a, section: work, figures: {figures: [{name: x, value: 1, unit: 个}]}, expect: {length: [9, 3]}}", r"case 'a': field 'expect.length'"),
     ("  - {id: a, section: work, outline: [work], figures: {figures: [{name: x, value: 1, unit: 个}]}}", r"case 'a': give exactly one of 'section'"),
     ("  - {id: a, section: work, figures_file: nope.yaml}", r"case 'a': field 'figures_file': path 'nope.yaml' does not exist"),

@@ -69,3 +69,17 @@ def test_json_list_and_check_rows(tmp_path):
     assert rows[0].error is None and "'unit' is missing" in rows[1].error
     rows = check_rows([{"name": "公路", "value": "1", "unit": "公里", "section": ""}, "not a mapping"], ["row 1", "row 2"])
     assert rows[0].error is None and rows[1].error.startswith("row 2: a figure must be a mapping")
+
+
+def test_xlsx_merged_cells_read_as_load_figures_reads_them(tmp_path):
+    import openpyxl
+
+    wb = openpyxl.Workbook()
+    for row in (["name", "value", "unit"], ["公路", 4.5, "公里"], ["步道", 3, None]):
+        wb.active.append(row)
+    wb.active.merge_cells("C2:C3")  # one unit cell for two rows
+    path = tmp_path / "merged.xlsx"
+    wb.save(path)
+    _, rows = read_figure_rows(path)
+    assert [r.error for r in rows] == [None, None]
+    assert [f.render() for f in load_figures(path).figures] == ["4.5公里", "3公里"]

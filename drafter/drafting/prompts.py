@@ -38,6 +38,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from drafter.errors import PromptError
 from drafter.corpus.kinds import KINDS
+from drafter.validation import explain_validation
 
 BUILTIN_DIR = Path(str(resources.files("drafter.data").joinpath("prompts")))
 """Folder of the built-in prompt files: package data (``drafter/data/prompts/``), found through
@@ -137,12 +138,9 @@ def load_prompt(path: Path) -> Prompt:
         pm = PromptMeta(**data)
     except yaml.YAMLError as exc:
         raise PromptError(f"{path}: front matter is not valid YAML ({exc}).") from exc
-    except ValidationError as exc:
-        err = exc.errors()[0]
-        field_name = ".".join(str(p) for p in err["loc"])
-        if err["type"] == "extra_forbidden":
-            raise PromptError(f"{path}: unknown front-matter key '{field_name}'. Known: {', '.join(PromptMeta.model_fields)}.") from exc
-        raise PromptError(f"{path}: front matter '{field_name}': {err['msg']}.") from exc
+    except ValidationError as exc:  # the front matter starts on line 2, after '---'
+        raise PromptError(explain_validation(exc, str(path), model=PromptMeta, noun="front-matter key",
+                                             text=m.group(1), first_line=2)) from exc
     if pm.section not in KINDS:
         raise PromptError(f"{path}: unknown section kind '{pm.section}'; use one of {', '.join(KINDS)}.")
     env = _env()

@@ -36,6 +36,7 @@ from drafter.errors import DrafterError, InputError
 from drafter.figures import Figure, FigureSet, figures_from_data, load_figures
 from drafter.corpus.kinds import parse_kind
 from drafter.drafting.report import OutlineItem, assign_figures, default_outline
+from drafter.validation import explain_validation
 
 
 class Expect(BaseModel):
@@ -172,16 +173,6 @@ def figset_to_dict(fs: FigureSet) -> dict[str, Any]:
     }
 
 
-def _where(path: Path, raw: dict, loc: tuple) -> str:
-    if len(loc) >= 2 and loc[0] == "cases" and isinstance(loc[1], int):
-        cases = raw.get("cases") or []
-        cid = cases[loc[1]].get("id") if loc[1] < len(cases) and isinstance(cases[loc[1]], dict) else None
-        name = f"case '{cid}'" if cid else f"case #{loc[1] + 1}"
-        rest = ".".join(str(p) for p in loc[2:])
-        return f"{path}: {name}" + (f": field '{rest}'" if rest else "")
-    return f"{path}: field '{'.'.join(str(p) for p in loc)}'"
-
-
 def _resolve(root: Path, items: list[str], where: str) -> list[Path]:
     out = []
     for item in items:
@@ -271,9 +262,8 @@ def load_suite(path: str | Path) -> Suite:
     try:
         spec = SuiteSpec(**raw)
     except ValidationError as exc:
-        msgs = [f"{_where(path, raw, tuple(e['loc']))}: {'unknown field' if e['type'] == 'extra_forbidden' else e['msg']}"
-                for e in exc.errors()[:5]]
-        raise InputError("; ".join(msgs) + "." + (f" ({len(exc.errors()) - 5} more)" if len(exc.errors()) > 5 else "")) from exc
+        raise InputError(explain_validation(exc, str(path), model=SuiteSpec, data=raw, items={"cases": "case"},
+                                            text=raw_bytes.decode("utf-8-sig"), most=5)) from exc
     if spec.root:
         root = (path.parent / spec.root).resolve()
     else:

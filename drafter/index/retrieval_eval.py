@@ -58,6 +58,7 @@ from drafter.config import REPO_ROOT
 from drafter.errors import InputError
 from drafter.index.retrieval import MODES, Filters
 from drafter.text.script import detect_script, normalise
+from drafter.validation import explain_validation
 
 DEFAULT_QUERIES = REPO_ROOT / "evals" / "retrieval" / "queries.yaml"
 """The labelled query set shipped with Drafter."""
@@ -116,9 +117,7 @@ def load_queries(path: str | Path = DEFAULT_QUERIES) -> list[LabelledQuery]:
         try:
             q = LabelledQuery.model_validate(item)
         except ValidationError as exc:
-            err = exc.errors()[0]
-            loc = ".".join(str(p) for p in err["loc"]) or "entry"
-            raise InputError(f"{path}: query {qid}: {loc}: {err['msg']}.") from exc
+            raise InputError(explain_validation(exc, f"{path}: query {qid}", model=LabelledQuery)) from exc
         if q.id in seen:
             raise InputError(f"{path}: query {q.id}: duplicate id.")
         seen.add(q.id)

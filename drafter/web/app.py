@@ -4,7 +4,8 @@
 ``static/app.js``, ``static/app.css``; nothing loaded from the internet)
 talks to the JSON routes below; each calls the same library functions as the
 CLI (:class:`drafter.api.Drafter`, :func:`drafter.figures.read_figure_rows`,
-:func:`drafter.web.recheck.recheck`, :func:`drafter.output.word.docx_bytes`).
+:func:`drafter.web.recheck.recheck`, :func:`drafter.output.word.docx_bytes`); editing a kept
+draft is :mod:`drafter.web.editing`.
 
 Routes (all under the rules of :mod:`drafter.web.security`):
 
@@ -28,7 +29,6 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-import dataclasses
 import json
 import os
 import re
@@ -52,12 +52,11 @@ from drafter.errors import DrafterError, InputError
 from drafter.figures import read_figure_rows
 from drafter.corpus.kinds import label, parse_kind
 from drafter.llm.client import LLMClient
-from drafter.text.script import to_traditional
 from drafter.web import drafts as dr
 from drafter.web.jobs import JobQueue
-from drafter.web.recheck import recheck, replace_figure
+from drafter.web.editing import change_figure, save_section
 from drafter.web.security import CSRF_COOKIE, MAX_JSON, Guard, TooLarge, check_upload, new_csrf_token, safe_path
-from drafter.web.state import Web, busy, count_findings, draft_view, figset_of, now, rel, run_draft
+from drafter.web.state import Web, draft_view, figset_of, now, rel, run_draft
 
 HERE = Path(__file__).resolve().parent
 _UPLOAD_ID = re.compile(r"^[0-9a-f]{16}$")
@@ -280,63 +279,14 @@ def create_app(settings: Settings | None = None, *, llm: LLMClient | None = None
         body = data.get("body")
         if not isinstance(body, str):
             raise InputError("Send the section's text as 'body'.")
-
-        def work():
-            with web.lock(did):
-                rec = web.drafts.read(did)
-                if busy(web, rec):
-                    raise InputError("The draft is still being written; edit it when it is done.")
-                if not 0 <= index < len(rec["sections"]):
-                    raise InputError(f"The draft has no section {index}.")
-                rec["sections"][index]["body"] = body.replace("\r\n", "\n")
-                figset = figset_of(rec)
-                view = dr.section_view(rec["sections"][index], figset, index)
-                rec["sections"][index]["n_findings"] = len(view["findings"])
-                rec["findings"] = count_findings(rec, figset)
-                rec["updated"] = now()
-                web.drafts.write(did, "draft.json", rec)
-                return view
-
-        return JSONResponse(await run_in_threadpool(work))
+        return JSONResponse(await run_in_threadpool(save_section, web, did, index, body))
 
     async def figure_change(request: Request):
         did = request.path_params["did"]
         data = await _json(request)
         name, value = str(data.get("name") or ""), str(data.get("value") or "")
         unit = data.get("unit")
-
-        def work():
-            with web.lock(did):
-                rec = web.drafts.read(did)
-                if busy(web, rec):
-                    raise InputError("The draft is still being written; change figures when it is done.")
-                figset = figset_of(rec)
-                old, row = dr.changed_figure(figset, name, value, None if unit is None else str(unit))
-                doc = json.loads(json.dumps(rec["figures"]))
-                for r in doc["figures"]:
-                    if str(r.get("name", "")).strip() == old.name:
-                        r["value"], r["unit"] = row["value"], row["unit"]
-                new_set, _, errors = dr.validate_document(doc)
-                if new_set is None:
-                    raise InputError("; ".join(errors) or f"The new value of {name} is not valid.")
-                new = next(f for f in new_set.figures if f.name == old.name)
-                if rec["script"] == "traditional":  # written in the draft's script
-                    new = dataclasses.replace(new, unit=to_traditional(new.unit))
-                placed, not_placed = [], []
-                for sec in rec["sections"]:
-                    if old.name not in sec["figures"]:
-                        continue
-                    fs = dr.section_figset(figset, sec["figures"])
-                    result = recheck(sec["body"], fs, sec["kind"], sec.get("context", []))
-                    sec["body"], replaced = replace_figure(sec["body"], result, old, new)
-                    (placed if replaced else not_placed).append(sec["heading"] or label(sec["kind"]))
-                rec["figures"] = doc
-                rec["findings"] = count_findings(rec, new_set, fresh=True)
-                rec["updated"] = now()
-                web.drafts.write(did, "draft.json", rec)
-                return dict(draft_view(web, rec), placed=placed, not_placed=not_placed, figure=old.name)
-
-        return JSONResponse(await run_in_threadpool(work))
+        return JSONResponse(await run_in_threadpool(change_figure, web, did, name, value, None if unit is None else str(unit)))
 
     async def download(request: Request):
         did, fmt = request.path_params["did"], request.path_params["fmt"]
