@@ -202,7 +202,7 @@ def register(app: typer.Typer) -> None:
 
         try:
             draft = d.write(figure_set, sections=section or None, outline=outline, corpus=corpus or None, strategy=strategy,
-                            script=script, variant=variant, prompts_dir=prompts, on_event=on_event, lengths=lengths)
+                            script=script, prompt_variant=variant, prompts_dir=prompts, on_event=on_event, lengths=lengths or None)
         except DrafterError as exc:
             if exc.draft is not None:  # keep the sections finished before the error, marked incomplete
                 try:
