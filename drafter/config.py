@@ -18,10 +18,10 @@ import difflib
 import logging
 import os
 from pathlib import Path
-from typing import Any
+from typing import Annotated, Any
 
 import yaml
-from pydantic import BaseModel, ConfigDict, Field, ValidationError
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
 from drafter.errors import ConfigError
 from drafter.validation import explain_validation
@@ -95,7 +95,26 @@ class Settings(BaseModel):
     repair_rounds: int = Field(1, ge=0, le=5)
     cache: bool = Field(True, description="drafter write: reuse model replies cached in $DRAFTER_HOME/cache/replies for identical requests (eval always does).")
     prompts_dir: Path | None = Field(None, description="User prompt folder overriding files of prompts/.")
+    prompt_variant: str | None = Field(None, description="Prompt variant: draft with the prompts named KIND-VARIANT (work-concise, work-prose-concise, weave-work-concise); unset = the default prompts.")
+    lengths: dict[str, Annotated[int, Field(gt=0)]] = Field(default_factory=dict, description="Wanted Han characters per section kind, {work: 1200} or 'work=1200,problems=400' (kinds in English or Chinese); a kind not given takes the median of that kind in the store's reports, else its prompt's target_chars.")
     script: str = Field("simplified", pattern="^(simplified|traditional)$")
+
+    @field_validator("lengths", mode="before")
+    @classmethod
+    def _read_lengths(cls, value: Any) -> Any:
+        """Read ``lengths`` as ``--length`` reads it (:func:`drafter.drafting.lengths.parse_lengths`): kinds by any of their names."""
+        from drafter.corpus.kinds import parse_kind
+        from drafter.drafting.lengths import parse_lengths
+        from drafter.errors import InputError
+
+        try:
+            if isinstance(value, str):
+                return parse_lengths(value, "lengths")
+            if isinstance(value, dict):
+                return {parse_kind(str(k), "lengths"): v for k, v in value.items()}
+        except InputError as exc:
+            raise ValueError(exc.message) from exc
+        return value
 
     def store_path(self) -> Path:
         """Folder of the embedded chunk store."""
@@ -212,3 +231,26 @@ def load_settings(config_file: str | Path | None = None, **overrides: Any) -> Se
             with contextlib.suppress(OSError, UnicodeDecodeError):
                 text = path.read_text(encoding="utf-8")
         raise ConfigError(explain_validation(exc, where, model=Settings, noun="setting", text=text)) from exc
+
+
+def override(settings: Settings, **overrides: Any) -> Settings:
+    """``settings`` with some values replaced, validated as :func:`load_settings` validates them.
+
+    Args:
+        settings: the settings to start from (not changed).
+        **overrides: setting values by field name (``strategy="compose"``, ``lengths={"work": 1200}``);
+            ``None`` values are ignored, as flags not given are.
+
+    Returns:
+        A new :class:`Settings` (``settings`` itself when nothing is given).
+
+    Raises:
+        ConfigError: an unknown setting (naming it and the known ones) or an invalid value (naming the field).
+    """
+    given = {k: v for k, v in overrides.items() if v is not None}
+    if not given:
+        return settings
+    try:
+        return Settings(**{**settings.model_dump(), **given})
+    except ValidationError as exc:
+        raise ConfigError(explain_validation(exc, "", model=Settings, noun="setting")) from exc

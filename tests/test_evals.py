@@ -397,3 +397,36 @@ cases:
     assert rec["sections"][1]["heading"] == "一、主要工作及成效"
     assert all(s["passages"] and s["figures"] for s in rec["sections"])
     assert rec["metrics"]["recall"] == 1.0 and "主要工作及成效" in (result.path / "report.html").read_text(encoding="utf-8")
+
+
+def test_an_incomplete_draft_is_recorded_as_an_error_like_a_raised_one(suite, settings, tmp_path, monkeypatch):
+    _need_checker()
+    from drafter.api import Drafter
+
+    write = Drafter.write
+
+    def stops_after_the_first_section(self, figures, *args, **kw):
+        draft = write(self, figures, *args, **kw)
+        if figures.organisation == "青禾村驻村工作队" and kw.get("sections") == ["opening"]:
+            draft.status, draft.error, draft.error_type = "incomplete", "The model server at fake://llm did not answer.", "ModelError"
+        return draft
+
+    monkeypatch.setattr(Drafter, "write", stops_after_the_first_section)
+    result = _run(suite, settings, tmp_path / "run", ScriptedLLM(), strategies=("compose",))
+    records = {r["case"]: r for r in load_records(result.path)}
+    bad = records["qinghe-2025-opening"]
+    assert (bad["status"], bad["error_type"], bad["sections"], bad["output"], bad["metrics"]) == ("error", "ModelError", [], "", {})
+    assert "did not answer" in bad["error"]
+    assert all(r["status"] == "ok" for c, r in records.items() if c != "qinghe-2025-opening")
+    assert result.summary["metrics"][result.summary["variants"][0]["id"]]["errors"] == 1
+
+
+def test_weave_records_every_passage_each_paragraph_retrieved(suite, settings, tmp_path):
+    _need_checker()
+    result = _run(suite, settings, tmp_path / "run", ScriptedLLM(), strategies=("weave",))
+    records = load_records(result.path)
+    assert records and all(r["status"] == "ok" for r in records)
+    for rec in records:
+        for sec in rec["sections"]:
+            assert sec["passages"] and all(p["source"].endswith(".txt") for p in sec["passages"])
+            assert sum(p["used"] for p in sec["passages"]) >= 1

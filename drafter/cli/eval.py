@@ -46,7 +46,7 @@ def run(
     from drafter.config import load_settings
     from drafter.errors import InputError
     from drafter.evaluation import RunInterrupted, load_suite, print_summary, resolve_variants, run_suite
-    from drafter.evaluation.runner import read_json
+    from drafter.evaluation.runfiles import read_json
 
     previous: dict = {}
     if resume is not None:

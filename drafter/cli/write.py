@@ -201,7 +201,7 @@ def register(app: typer.Typer) -> None:
                 typer.secho(f"\n✓ {payload.heading or payload.kind}: {status} ({payload.latency:.1f} s)", err=True, dim=True)
 
         draft = d.write(figure_set, sections=section or None, outline=outline, corpus=corpus or None, strategy=strategy,
-                        script=script, variant=variant, prompts_dir=prompts, on_event=on_event, lengths=lengths)
+                        script=script, prompt_variant=variant, prompts_dir=prompts, on_event=on_event, lengths=lengths or None)
         if not draft.complete:  # an error stopped the report: keep the finished sections, marked incomplete
             try:
                 emit(draft, fmt, out, force, store_dir)

@@ -12,7 +12,8 @@ Example::
     print(result.summary["metrics"])            # per variant: clean share, recall, precision, …
     print(compare_runs("evals/runs/try-0", "evals/runs/try-1")["regressed"])
 
-Modules: :mod:`.suite` (loading), :mod:`.runner` (the run folder),
+Modules: :mod:`.suite` (loading), :mod:`.variants` (the matrix's columns), :mod:`.runner` (the run
+folder), :mod:`.outputs` (one output and its record), :mod:`.clients` (the run's model clients),
 :mod:`.metrics` (definitions), :mod:`.reports` (summary, HTML, terminal),
 :mod:`.rescore`, :mod:`.compare`.
 """
@@ -23,8 +24,10 @@ from drafter.evaluation.compare import DEFAULT_THRESHOLDS, compare_runs, parse_t
 from drafter.evaluation.metrics import METRICS, aggregate, output_metrics
 from drafter.evaluation.reports import print_summary, render_html, summarize, write_reports
 from drafter.evaluation.rescore import RescoreResult, rescore_run
-from drafter.evaluation.runner import RunInterrupted, RunResult, Variant, load_records, resolve_variants, run_suite
+from drafter.evaluation.runfiles import load_records
+from drafter.evaluation.runner import RunInterrupted, RunResult, run_suite
 from drafter.evaluation.suite import Case, Suite, load_suite
+from drafter.evaluation.variants import Variant, resolve_variants
 
 __all__ = [
     "DEFAULT_THRESHOLDS", "METRICS", "Case", "RescoreResult", "RunInterrupted", "RunResult", "Suite", "Variant",

@@ -1,22 +1,64 @@
-"""Adapters between the eval runner and Drafter: a lazily opened model client, per-output call
-metering, and a :class:`~drafter.api.Drafter` that records what retrieval returned."""
+"""The model clients of an eval run: how each model of the matrix is opened (and keyed in the reply
+cache) before any server starts, a lazily opened client, and per-output call metering."""
 
 from __future__ import annotations
 
 import contextlib
 import json
 import threading
-from collections.abc import Callable, Iterator
-from pathlib import Path
+from collections.abc import Callable
 from typing import Any
 
-from drafter.api import Drafter
+from drafter.config import Settings
 from drafter.errors import DrafterError
 from drafter.llm.client import CachedClient, Completion, LLMClient
 
 
+def client_identity(settings: Settings, model: str) -> tuple[str, str]:
+    """(identity, model) the reply cache is keyed on, known before any server starts.
+
+    Raises:
+        ConfigError: an unknown embedded model (no ``base_url``).
+    """
+    if settings.base_url:
+        return settings.base_url.rstrip("/"), model
+    from drafter.llm.localmodel import get_spec
+
+    spec = get_spec(model)
+    return f"local:{spec.name}:{spec.sha256[:16]}", spec.name
+
+
+def open_backend(settings: Settings, model: str, llm: LLMClient | None) -> Backend:
+    """The lazily opened client of one model of a run: the injected ``llm``, or the configured server.
+
+    Args:
+        settings: the run's settings; ``model`` replaces ``settings.model`` (with ``base_url``)
+            or ``settings.local_model`` (the embedded server).
+        llm: a client to use instead (tests); ``model`` then only labels it.
+    """
+    local = settings.base_url is None
+    if llm is not None:
+        return Backend(lambda: contextlib.nullcontext(llm), llm.identity or "injected", model, local, inner=llm)
+    from drafter.llm.client import open_client
+
+    identity, name = client_identity(settings, model)
+    msettings = settings.model_copy(update={"model": model} if settings.base_url else {"local_model": model})
+    return Backend(lambda: open_client(msettings), identity, name, local)
+
+
 class Backend(LLMClient):
-    """Opens the real client on the first call (so a fully cached run starts no server)."""
+    """Opens the real client on the first call (so a fully cached run starts no server).
+
+    Args:
+        opener: returns a context manager yielding the client (``open_client(settings)``).
+        identity, model: what the reply cache keys on (:func:`client_identity`), known before opening.
+        local: the embedded llama.cpp server (it honours JSON schemas and grammars).
+        inner: an injected client whose ``schema_ok``/``grammar_ok`` to declare.
+
+    Attributes:
+        seed: passed on to the client with each request (the repeat index).
+        failed: the :class:`DrafterError` opening raised; every later call raises it again.
+    """
 
     def __init__(self, opener: Callable[[], Any], identity: str, model: str, local: bool, inner: Any = None) -> None:
         self.identity, self.model, self.seed = identity, model, None
@@ -50,7 +92,14 @@ class Backend(LLMClient):
 
 
 class Meter(LLMClient):
-    """Counts calls per output (thread-local) and gives cached replies their original latency."""
+    """Counts calls per output (thread-local) and gives cached replies their original latency.
+
+    Args:
+        cached: the reply cache over ``backend``. backend: the variant's model (:class:`Backend`).
+
+    :meth:`begin` starts an output's count in this thread; :meth:`end` returns it as
+    ``{"model": real calls, "cached": replies from the cache}``.
+    """
 
     def __init__(self, cached: CachedClient, backend: Backend) -> None:
         self.cached, self.backend = cached, backend
@@ -78,61 +127,3 @@ class Meter(LLMClient):
                 stored = json.loads((self.cached.folder / key[:2] / f"{key}.json").read_text(encoding="utf-8"))
                 comp.latency = float(stored["completion"].get("latency", comp.latency))
         return comp
-
-
-class EvalDrafter(Drafter):
-    """A :class:`Drafter` that ingests each corpus once and records the passages each section retrieved."""
-
-    def __init__(self, *args: Any, **kw: Any) -> None:
-        super().__init__(*args, **kw)
-        self._ingested: set[tuple[str, ...]] = set()
-        self._sources: dict[tuple[str, ...], list[str]] = {}
-        self._ingest_lock = threading.Lock()
-        self._tls = threading.local()
-
-    def use(self, llm: LLMClient) -> None:
-        """Draft with ``llm`` from now on."""
-        self._llm = llm
-
-    def ingest(self, paths, prune=False, progress=None, on_progress=None):  # type: ignore[override]
-        key = tuple(sorted(str(Path(p).resolve()) for p in paths))
-        with self._ingest_lock:
-            if key in self._ingested:
-                return None
-            report = super().ingest(paths, prune=prune, progress=progress, on_progress=on_progress)
-            self._ingested.add(key)
-            self._sources.clear()
-            return report
-
-    def sources_under(self, paths):  # type: ignore[override]
-        # the store does not change during a run (each corpus is ingested once), so list its sources once per corpus
-        key = tuple(sorted(str(Path(p).resolve()) for p in paths))
-        with self._ingest_lock:
-            if key not in self._sources:
-                self._sources[key] = super().sources_under(paths)
-            return list(self._sources[key])
-
-    def retriever(self):  # type: ignore[override]
-        real = super().retriever()
-        sink = getattr(self._tls, "hits", None)
-
-        class Recording:
-            def __getattr__(self, name: str) -> Any:
-                return getattr(real, name)
-
-            def for_section(self, *a: Any, **kw: Any) -> list[Any]:
-                hits = real.for_section(*a, **kw)
-                if sink is not None:
-                    sink.append(list(hits))
-                return hits
-
-        return Recording()
-
-    @contextlib.contextmanager
-    def capture(self) -> Iterator[list[list[Any]]]:
-        """Collect, per section in order, the hits retrieval returned."""
-        self._tls.hits = []
-        try:
-            yield self._tls.hits
-        finally:
-            self._tls.hits = None

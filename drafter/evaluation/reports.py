@@ -13,7 +13,7 @@ from pathlib import Path
 from typing import Any
 
 from drafter.evaluation.metrics import METRICS, aggregate, artefacts, fmt, mentions
-from drafter.evaluation.runner import load_records, read_json, write_json
+from drafter.evaluation.runfiles import load_records, read_json, write_json
 from drafter.data import read_text
 
 SUMMARY_ROWS = ["outputs", "errors", *[m.name for m in METRICS]]

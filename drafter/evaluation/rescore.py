@@ -11,7 +11,7 @@ from typing import Any
 from drafter.errors import DrafterError, InputError
 from drafter.figures import Fact, FigureSet
 from drafter.evaluation.metrics import output_metrics
-from drafter.evaluation.runner import checker_fingerprint, load_records, now, read_json, write_json
+from drafter.evaluation.runfiles import checker_fingerprint, load_records, now, read_json, write_json
 from drafter.evaluation.suite import figure_from_dict, load_suite
 
 

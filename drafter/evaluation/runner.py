@@ -1,5 +1,8 @@
 """Run a suite: the matrix of cases × variants × repeats, one JSONL record per output.
 
+The columns are :mod:`drafter.evaluation.variants`; one output and its record
+:mod:`drafter.evaluation.outputs`; the model clients :mod:`drafter.evaluation.clients`.
+
 A *variant* is a (prompt variant, number strategy, model) combination. A run
 folder holds::
 
@@ -22,62 +25,28 @@ from __future__ import annotations
 import contextlib
 import datetime as dt
 import json
-import time
 from collections.abc import Callable, Iterator, Sequence
 from concurrent.futures import FIRST_COMPLETED, ThreadPoolExecutor, wait
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from drafter.api import BUNDLED_CORPUS
+from drafter.api import BUNDLED_CORPUS, Drafter
 from drafter.config import REPO_ROOT, Settings, load_settings
-from drafter.drafting.engine import STRATEGIES
-from drafter.errors import ConfigError, DrafterError, InputError, PromptError
+from drafter.errors import InputError
+from drafter.evaluation.clients import Meter, open_backend
+from drafter.evaluation.outputs import draft_output, output_key
+from drafter.evaluation.runfiles import checker_fingerprint, git_revision, load_records, now, public_settings, read_json, write_json
+from drafter.evaluation.suite import Case, Suite
+from drafter.evaluation.variants import Variant, prompt_plan, resolve_variants
 from drafter.llm.client import CachedClient, LLMClient
-from drafter.evaluation.clients import Backend, EvalDrafter, Meter
-from drafter.evaluation.metrics import output_metrics
-from drafter.evaluation.runfiles import (
-    checker_fingerprint,
-    git_revision,
-    load_records,
-    now,
-    public_settings,
-    read_json,
-    write_json,
-)
-from drafter.evaluation.suite import Case, Suite, figset_to_dict, figure_to_dict
 
-__all__ = ["FORMAT", "RUNS_DIR", "RunInterrupted", "RunResult", "Variant", "default_run_dir", "load_records",
-           "output_key", "read_json", "resolve_variants", "run_suite", "write_json"]
+__all__ = ["FORMAT", "RUNS_DIR", "RunInterrupted", "RunResult", "default_run_dir", "run_suite"]
 
 FORMAT = 1
 """Version of the run folder layout."""
 RUNS_DIR = REPO_ROOT / "evals" / "runs"
 """Default parent of run folders."""
-
-
-@dataclass(frozen=True)
-class Variant:
-    """One column of the matrix.
-
-    Attributes:
-        prompt_variant: prompt suffix (``work-{name}``) or None for the default prompts.
-        strategy: number strategy (:data:`drafter.drafting.engine.STRATEGIES`).
-        model: model name (the embedded model's name, or the name on ``base_url``).
-    """
-
-    prompt_variant: str | None
-    strategy: str
-    model: str
-
-    @property
-    def id(self) -> str:
-        """``prompt/strategy/model``, e.g. ``default/compose/qwen2.5-coder-1.5b``."""
-        return f"{self.prompt_variant or 'default'}/{self.strategy}/{self.model}"
-
-    def to_dict(self) -> dict[str, Any]:
-        """JSON form: id, prompt_variant, strategy, model."""
-        return {"id": self.id, "prompt_variant": self.prompt_variant, "strategy": self.strategy, "model": self.model}
 
 
 @dataclass
@@ -103,156 +72,6 @@ class RunInterrupted(KeyboardInterrupt):
     def __init__(self, path: Path, kept: int) -> None:
         super().__init__(f"interrupted; {kept} output(s) kept in {path}")
         self.path, self.kept = path, kept
-
-
-def output_key(case_id: str, variant: Variant, repeat: int) -> str:
-    """Key of one output in records and plans."""
-    return f"{case_id}::{variant.id}::r{repeat}"
-
-
-def _client_identity(settings: Settings, model: str) -> tuple[str, str]:
-    """(identity, model) the reply cache is keyed on, known before any server starts."""
-    if settings.base_url:
-        return settings.base_url.rstrip("/"), model
-    from drafter.llm.localmodel import get_spec
-
-    spec = get_spec(model)
-    return f"local:{spec.name}:{spec.sha256[:16]}", spec.name
-
-
-def _settings_for(settings: Settings, model: str) -> Settings:
-    return settings.model_copy(update={"model": model} if settings.base_url else {"local_model": model})
-
-
-def resolve_variants(settings: Settings, prompt_variants: Sequence[str | None] = (), strategies: Sequence[str] = (),
-                     models: Sequence[str] = (), llm: LLMClient | None = None) -> list[Variant]:
-    """The variants of a run: every combination of the given prompt variants, strategies and models.
-
-    Empty lists mean the settings' default (default prompts, ``settings.strategy``,
-    ``settings.model`` or ``settings.local_model``; an injected client's model).
-
-    Raises:
-        InputError: an unknown strategy. ConfigError: an unknown embedded model.
-    """
-    pvs = [None if (p in (None, "", "default")) else p for p in (prompt_variants or [None])]
-    strats = list(strategies or [settings.strategy])
-    for s in strats:
-        if s not in STRATEGIES:
-            raise InputError(f"Unknown number strategy '{s}'; use one of {', '.join(STRATEGIES)}.")
-    if models:
-        names = list(models)
-    elif llm is not None:
-        names = [llm.model or "model"]
-    else:
-        if settings.base_url and not settings.model:
-            raise ConfigError(f"No model name for {settings.base_url}; give --model NAME or set DRAFTER_MODEL.")
-        names = [settings.model if settings.base_url else settings.local_model]
-    if llm is None:
-        for name in names:
-            _client_identity(settings, name)  # unknown local model: ConfigError now, not after the first case
-    seen: dict[str, Variant] = {}
-    for m in names:
-        for p in dict.fromkeys(pvs):
-            for s in dict.fromkeys(strats):
-                v = Variant(p, s, m)
-                seen.setdefault(v.id, v)
-    return list(seen.values())
-
-
-def _prompt_plan(settings: Settings, cases: Sequence[Case], variants: Sequence[Variant]) -> tuple[dict, dict, list[str]]:
-    """Check every (variant, section kind) has a prompt before any call.
-
-    Returns:
-        (effective prompt variant per (case id, variant id), prompts used {name: sha256}, warnings).
-    """
-    from drafter.drafting.engine import Engine
-    from drafter.drafting.prompts import PromptLibrary
-
-    library = PromptLibrary(settings.prompts_dir)
-    local = settings.base_url is None
-    effective: dict[tuple[str, str], str | None] = {}
-    used: dict[str, str] = {}
-    lacking: dict[str, set[str]] = {}
-    for v in variants:
-        for case in cases:
-            pv = v.prompt_variant
-            for attempt in ([pv, None] if pv else [None]):
-                engine = Engine(None, library, strategy=v.strategy, variant=attempt, grammar_ok=local)
-                try:
-                    prompts = [engine._prompt(kind) for kind in case.kinds]
-                except PromptError:
-                    if attempt is None:
-                        raise
-                    lacking.setdefault(v.id, set()).update(case.kinds)
-                    continue
-                effective[(case.id, v.id)] = attempt
-                used.update({p.name: p.sha256 for p in prompts})
-                break
-    for v in variants:
-        if v.prompt_variant and all(effective.get((c.id, v.id)) is None for c in cases):
-            raise PromptError(f"No prompt variant '{v.prompt_variant}' for any section of the selected cases "
-                              f"(looked for prompts named KIND-{v.prompt_variant} and KIND-prose-{v.prompt_variant}"
-                              f"{' in ' + str(settings.prompts_dir) if settings.prompts_dir else ''}).")
-    warnings = [f"Variant {vid} has no prompt for {', '.join(sorted(kinds))}; cases with those sections use the default prompts."
-                for vid, kinds in lacking.items()]
-    return effective, used, warnings
-
-
-# ---------------------------------------------------------------- one output
-
-
-def _record(case: Case, variant: Variant, repeat: int, draft: Any, hits: list[list[Any]], library: Any) -> list[dict]:
-    sections = []
-    for i, sec in enumerate(draft.sections):
-        sec_hits = sec.hits or (hits[i] if i < len(hits) else [])
-        try:
-            target = sec.target or (library.get(sec.prompt).meta.target_chars if sec.prompt else 0)
-        except DrafterError:
-            target = 0
-        sections.append({
-            "kind": sec.kind, "heading": sec.heading, "body": sec.body, "strategy": sec.strategy, "warnings": sec.warnings,
-            "prompt": sec.prompt, "prompt_sha256": sec.prompt_sha256, "target_chars": target,
-            "figures": [figure_to_dict(f) for f in sec.figures],
-            "facts": [f.text for f in sec.facts],
-            "messages": sec.messages, "replies": sec.replies, "dropped": sec.dropped,
-            "repair_rounds": sec.repair_rounds,
-            "passages": [{"chunk_id": h.chunk.id, "source": h.chunk.source, "report": h.chunk.report_title,
-                          "section_path": h.chunk.section_path, "score": round(float(h.score), 6),
-                          "used": j < sec.passages_used, "text": h.chunk.text} for j, h in enumerate(sec_hits)],
-            "check": sec.check.to_dict(),
-            "latency": round(sec.latency, 3), "prompt_tokens": sec.prompt_tokens, "completion_tokens": sec.completion_tokens,
-        })
-    return sections
-
-
-def _draft_one(d: EvalDrafter, meter: Meter, library: Any, settings: Settings, case: Case, variant: Variant,
-               repeat: int, prompt_variant: str | None) -> dict[str, Any]:
-    script = case.script or settings.script
-    rec: dict[str, Any] = {
-        "key": output_key(case.id, variant, repeat), "case": case.id, "case_sha": case.sha256, "tags": case.tags,
-        "variant": variant.to_dict(), "prompt_variant_used": prompt_variant, "repeat": repeat, "seed": repeat,
-        "server": meter.identity, "script": script, "expect": case.expect.model_dump(mode="json"),
-        "corpus": [str(p) for p in case.corpus] if case.corpus else None,
-        "figures": figset_to_dict(case.figset),
-    }
-    meter.begin()
-    t0 = time.monotonic()
-    with d.capture() as hits:
-        try:
-            draft = d.write(case.figset, sections=case.kinds if case.single else None,
-                            outline=None if case.single else case.outline, corpus=case.corpus,
-                            strategy=variant.strategy, script=script, variant=prompt_variant)
-        except DrafterError as exc:
-            if meter.backend.failed is not None:
-                raise
-            rec.update(status="error", error=str(exc), error_type=type(exc).__name__, sections=[], output="")
-        else:
-            rec.update(status="ok", output=draft.text, sections=_record(case, variant, repeat, draft, hits, library))
-    rec["calls"] = meter.end()
-    rec["wall"] = round(time.monotonic() - t0, 3)
-    rec["finished"] = now()
-    rec["metrics"] = output_metrics(rec) if rec["status"] == "ok" else {}
-    return rec
 
 
 # ---------------------------------------------------------------- the run
@@ -308,7 +127,7 @@ def run_suite(
         raise InputError("--repeat and --concurrency must be at least 1.")
     cases = list(cases if cases is not None else suite.cases)
     variants = list(variants or resolve_variants(settings, llm=llm))
-    effective, prompts_used, warnings = _prompt_plan(settings, cases, variants)
+    effective, prompts_used, warnings = prompt_plan(settings, cases, variants)
     library = PromptLibrary(settings.prompts_dir)
     path = Path(out) if out else default_run_dir(suite)
     path.mkdir(parents=True, exist_ok=True)
@@ -328,21 +147,20 @@ def run_suite(
     }
     write_json(path / "run.json", meta)
     done_before = {r["key"]: r for r in load_records(path) if r.get("status") == "ok"}  # resume
-    d = EvalDrafter(settings, embedder=embedder)
+    d = Drafter(settings.model_copy(update={"prompt_variant": None}), embedder=embedder)  # each variant names its prompts
     for corpus in dict.fromkeys(tuple(c.corpus) for c in cases if c.corpus):
-        d.ingest(list(corpus))
+        d.ingest(list(corpus))  # once, before any thread starts: Drafter.write then finds each corpus ingested
     if any(not c.corpus for c in cases) and d.store.count() == 0:
-        d.ingest([BUNDLED_CORPUS])  # what Drafter.write would do, once, before any thread starts
+        d.ingest([BUNDLED_CORPUS])  # what Drafter.write would do
     result = RunResult(path, {})
     emit = progress or (lambda event, payload: None)
     emit("start", {"total": len(plan), "path": str(path)})
     records_fh = (path / "records.jsonl").open("a", encoding="utf-8")
     try:
         for model in dict.fromkeys(v.model for v in variants):
-            backend = _backend(settings, model, llm)
+            backend = open_backend(settings, model, llm)
             cached = CachedClient(backend, settings.cache_dir())
             meter = Meter(cached, backend)
-            d.use(meter)
             meta["servers"][model] = backend.identity
             try:
                 for r in range(repeat):
@@ -356,7 +174,7 @@ def run_suite(
 
                     def one(item: tuple[Case, Variant], r: int = r, meter: Meter = meter) -> dict[str, Any]:
                         c, v = item
-                        return _draft_one(d, meter, library, settings, c, v, r, effective[(c.id, v.id)])
+                        return draft_output(d, meter, library, settings, c, v, r, effective[(c.id, v.id)])
 
                     for rec in _map(one, todo, concurrency):
                         records_fh.write(json.dumps(rec, ensure_ascii=False) + "\n")
@@ -384,18 +202,6 @@ def run_suite(
     result.summary = write_reports(path)
     result.cache = dict(meta["cache"])
     return result
-
-
-def _backend(settings: Settings, model: str, llm: LLMClient | None) -> Backend:
-    """The lazily opened client of one model: the injected one, or the configured server."""
-    local = settings.base_url is None
-    if llm is not None:
-        return Backend(lambda: contextlib.nullcontext(llm), llm.identity or "injected", model, local, inner=llm)
-    from drafter.llm.client import open_client
-
-    identity, name = _client_identity(settings, model)
-    msettings = _settings_for(settings, model)
-    return Backend(lambda: open_client(msettings), identity, name, local)
 
 
 def _done(old: dict[str, Any] | None, case: Case, identity: str) -> bool:
