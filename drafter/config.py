@@ -20,9 +20,9 @@ import os
 from pathlib import Path
 from typing import Annotated, Any
 
-import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
+from drafter.files import read_yaml
 from drafter.errors import ConfigError
 from drafter.validation import explain_validation
 
@@ -126,12 +126,7 @@ class Settings(BaseModel):
 
 
 def _read_config_file(path: Path) -> dict[str, Any]:
-    try:
-        data = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
-    except yaml.YAMLError as exc:
-        raise ConfigError(f"{path}: not valid YAML ({exc}).") from exc
-    except OSError as exc:
-        raise ConfigError(f"{path}: cannot read the config file ({exc.strerror}).") from exc
+    data = read_yaml(path, "config file", ConfigError) or {}
     if not isinstance(data, dict):
         raise ConfigError(f"{path}: the config file must be a mapping of setting: value.")
     return data

@@ -12,6 +12,7 @@ import contextlib
 import os
 import tempfile
 from pathlib import Path
+from typing import Any
 
 from drafter.errors import InputError
 
@@ -63,3 +64,30 @@ def write_atomic(path: Path, data: bytes, *, force: bool = False, what: str = "f
             with contextlib.suppress(OSError):
                 os.unlink(tmp)
         raise InputError(f"{path}: cannot write the {what} ({exc.strerror}).") from exc
+
+
+def read_yaml(path: Path, what: str, error: type[Exception] = InputError) -> Any:
+    """The YAML document of a user file, or a clear error naming the file.
+
+    Args:
+        path: the file (read as UTF-8; a byte-order mark is allowed).
+        what: what the file is, for the message (``"outline"``, ``"config file"`` …).
+        error: the :class:`~drafter.errors.DrafterError` class to raise (``ConfigError`` for settings).
+
+    Returns:
+        The parsed document (``None`` for an empty file).
+
+    Raises:
+        ``error``: the file cannot be read ("cannot read the outline (No such file or directory)"),
+        is not UTF-8 text, or is not valid YAML (with PyYAML's line and column).
+    """
+    import yaml
+
+    try:
+        return yaml.safe_load(path.read_text(encoding="utf-8-sig"))
+    except OSError as exc:
+        raise error(f"{path}: cannot read the {what} ({exc.strerror}).") from exc
+    except UnicodeDecodeError as exc:
+        raise error(f"{path}: the {what} is not UTF-8 text (byte {exc.start}).") from exc
+    except yaml.YAMLError as exc:
+        raise error(f"{path}: not valid YAML ({exc}).") from exc

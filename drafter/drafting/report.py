@@ -25,8 +25,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-import yaml
 
+from drafter.files import read_yaml
 from drafter.drafting.compose import ordinal
 from drafter.drafting.engine import Engine
 from drafter.errors import DrafterError, InputError
@@ -64,12 +64,7 @@ def load_outline(path: str | Path) -> list[OutlineItem]:
         InputError: missing file, bad YAML, unknown kind or key (naming the item).
     """
     path = Path(path)
-    try:
-        data = yaml.safe_load(path.read_text(encoding="utf-8-sig"))
-    except OSError as exc:
-        raise InputError(f"{path}: cannot read the outline ({exc.strerror}).") from exc
-    except yaml.YAMLError as exc:
-        raise InputError(f"{path}: not valid YAML ({exc}).") from exc
+    data = read_yaml(path, "outline")
     if not isinstance(data, list) or not data:
         raise InputError(f"{path}: an outline is a non-empty list of sections.")
     items = []

@@ -54,6 +54,7 @@ from typing import Any, Literal
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
+from drafter.files import read_yaml
 from drafter.config import REPO_ROOT
 from drafter.errors import InputError
 from drafter.index.retrieval import MODES, Filters
@@ -102,12 +103,7 @@ def load_queries(path: str | Path = DEFAULT_QUERIES) -> list[LabelledQuery]:
         InputError: unreadable file or a bad entry, naming the file and the query id.
     """
     path = Path(path)
-    try:
-        data = yaml.safe_load(path.read_text(encoding="utf-8"))
-    except OSError as exc:
-        raise InputError(f"{path}: cannot read the labelled query file ({exc.strerror}).") from exc
-    except yaml.YAMLError as exc:
-        raise InputError(f"{path}: not valid YAML ({exc}).") from exc
+    data = read_yaml(path, "labelled query file")
     if not isinstance(data, list) or not data:
         raise InputError(f"{path}: expected a non-empty list of queries.")
     out: list[LabelledQuery] = []
